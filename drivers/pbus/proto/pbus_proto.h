@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
+/*
+ * pbus wire protocol: the portable core shared by the kernel master and
+ * slave ends, the host unit tests, the fuzzer and MCU ports.
+ *
+ * Nothing in here touches hardware, sleeps or allocates: the master end
+ * drives the wires through struct pbus_link_ops, the slave end feeds one
+ * strobe edge at a time into pbus_slave_strobe(). See docs/protocol.md.
+ */
+#ifndef PBUS_PROTO_H
+#define PBUS_PROTO_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#else
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#endif
+
+#define PBUS_PROTO_VERSION	1
+
+/* Frame header: cmd, tag, addr (LE32), len (LE16). */
+#define PBUS_HDR_LEN		8
+#define PBUS_CRC_LEN		2
+#define PBUS_CMD_MAGIC		0xa0
+#define PBUS_CMD_MAGIC_MASK	0xf0
+#define PBUS_CMD_WRITE		(PBUS_CMD_MAGIC | 0x1)
+#define PBUS_CMD_READ		(PBUS_CMD_MAGIC | 0x2)
+
+/* Largest payload a frame can describe; a slave advertises its own limit. */
+#define PBUS_MAX_PAYLOAD	4096
+#define PBUS_MIN_PAYLOAD	16
+
+/*
+ * CRC-16/CCITT-FALSE: poly 0x1021, MSB first, init 0xffff, no xorout; the
+ * kernel build uses crc_itu_t() from lib/crc-itu-t.c, which is this CRC.
+ */
+#define PBUS_CRC_INIT		0xffff
+
+/*
+ * Status byte sent by the slave: low nibble is the code, high nibble its
+ * complement, so that a single flipped line can never turn one status
+ * into another.
+ */
+enum pbus_status {
+	PBUS_ST_OK = 0,		/* frame executed */
+	PBUS_ST_CRC = 1,	/* CRC mismatch: retry */
+	PBUS_ST_FRAME = 2,	/* framing/direction error: retry */
+	PBUS_ST_ADDR = 3,	/* address outside window/registers */
+	PBUS_ST_LEN = 4,	/* length 0 or above the slave's limit */
+	PBUS_ST_BUSY = 5,	/* backend busy: retry later */
+	PBUS_ST_RO = 6,		/* write to a read-only location */
+	PBUS_ST_IDLE = 7,	/* status read with no frame (abort/resync) */
+};
+
+#define PBUS_STATUS_ENCODE(code)	((uint8_t)(((~(code) & 0xf) << 4) | ((code) & 0xf)))
+/* Returns the code, or -1 if the byte is not a valid status encoding. */
+int pbus_status_decode(uint8_t byte);
+
+/* Slave address map: memory window from 0, core registers at the top. */
+#define PBUS_REG_BASE		0xffff0000u
+#define PBUS_REG_MAGIC		0x00	/* RO: PBUS_MAGIC */
+#define PBUS_REG_VERSION	0x04	/* RO: PBUS_PROTO_VERSION */
+#define PBUS_REG_WINDOW_SIZE	0x08	/* RO: bytes in the memory window */
+#define PBUS_REG_MAX_PAYLOAD	0x0c	/* RO: largest frame payload */
+#define PBUS_REG_IRQ_STATUS	0x10	/* W1C: pending attention bits */
+#define PBUS_REG_IRQ_ENABLE	0x14	/* RW: which bits drive the IRQ line */
+#define PBUS_REG_SCRATCH	0x18	/* RW: free for tests */
+#define PBUS_REG_CORE_END	0x100
+/* 0x100..0xfff: registers of the slave's user (remote processor). */
+#define PBUS_REG_USER		0x100
+#define PBUS_REG_END		0x1000
+#define PBUS_MAGIC		0x53554250u	/* "PBUS" little-endian */
+
+uint16_t pbus_crc16(uint16_t crc, const uint8_t *buf, size_t len);
+
+struct pbus_hdr {
+	uint8_t cmd;
+	uint8_t tag;
+	uint32_t addr;
+	uint16_t len;
+};
+
+void pbus_hdr_pack(const struct pbus_hdr *h, uint8_t out[PBUS_HDR_LEN]);
+/* Returns 0, or -1 if the magic nibble or command is wrong. */
+int pbus_hdr_unpack(const uint8_t in[PBUS_HDR_LEN], struct pbus_hdr *h);
+
+/* ---------------------------------------------------------------------------
+ * Master side: one frame per call. The link ops move bytes over the wire
+ * and return 0 or a negative value on a handshake timeout.
+ */
+struct pbus_link_ops {
+	/* RW=0 strobes: send @n bytes, host drives the data lines. */
+	int (*put)(void *ctx, const uint8_t *buf, size_t n);
+	/* Release the data lines, set RW=1 (no strobe). */
+	int (*turn_read)(void *ctx);
+	/* RW=1 strobes: receive @n bytes driven by the slave. */
+	int (*get)(void *ctx, uint8_t *buf, size_t n);
+	/* RW=0 strobe with the lines released, then drive the lines again. */
+	int (*turn_write)(void *ctx);
+};
+
+enum pbus_xfer_result {
+	PBUS_XR_OK = 0,
+	PBUS_XR_LINK = -1,	/* a link op failed (timeout): resync, retry */
+	PBUS_XR_CRC = -2,	/* CRC bad on either side: retry */
+	PBUS_XR_STATUS = -3,	/* garbled status or PBUS_ST_FRAME: retry */
+	PBUS_XR_BUSY = -4,	/* slave busy: retry */
+	PBUS_XR_ADDR = -5,	/* final: bad address */
+	PBUS_XR_LEN = -6,	/* final: bad length */
+	PBUS_XR_RO = -7,	/* final: read-only */
+};
+
+/* Retry is worth it for these results. */
+static inline bool pbus_xfer_retryable(int r)
+{
+	return r == PBUS_XR_LINK || r == PBUS_XR_CRC ||
+	       r == PBUS_XR_STATUS || r == PBUS_XR_BUSY;
+}
+
+/*
+ * One write frame: header, payload, CRC over both, then the status byte.
+ * @tag must stay the same across retries of one transaction and change
+ * between transactions (the slave uses it to drop duplicate writes).
+ */
+int pbus_master_write(const struct pbus_link_ops *ops, void *ctx, uint8_t tag,
+		      uint32_t addr, const uint8_t *buf, uint16_t len);
+/*
+ * One read frame: header + CRC, then status, payload and CRC over status
+ * and payload. @buf is written only after the CRC checked out.
+ */
+int pbus_master_read(const struct pbus_link_ops *ops, void *ctx, uint8_t tag,
+		     uint32_t addr, uint8_t *buf, uint16_t len,
+		     uint8_t *scratch);
+/*
+ * Abort whatever the slave is doing: one RW=1 strobe (the slave answers a
+ * status, ending any frame) then turn_write. The status read is returned
+ * in @status (may be NULL).
+ */
+int pbus_master_abort(const struct pbus_link_ops *ops, void *ctx,
+		      uint8_t *status);
+
+/* ---------------------------------------------------------------------------
+ * Slave side: a state machine fed with one strobe edge at a time.
+ */
+struct pbus_slave_backend {
+	/* Both return a PBUS_ST_* code; called with the slave's lock held. */
+	int (*read)(void *ctx, uint32_t addr, uint8_t *buf, uint16_t len);
+	int (*write)(void *ctx, uint32_t addr, const uint8_t *buf,
+		     uint16_t len);
+};
+
+enum pbus_slave_action {
+	PBUS_SA_ACK = 0,	/* data latched (or ignored): just toggle ACK */
+	PBUS_SA_DRIVE = 1,	/* drive *out on the data lines, then ACK */
+	PBUS_SA_RELEASE = 2,	/* release the data lines, then ACK */
+};
+
+enum pbus_slave_state {
+	PBUS_SS_IDLE,		/* waiting for a header byte */
+	PBUS_SS_HDR,		/* receiving the header */
+	PBUS_SS_PAYLOAD,	/* receiving write payload */
+	PBUS_SS_CRC,		/* receiving the CRC */
+	PBUS_SS_SINK,		/* frame judged; swallow bytes until RW=1 */
+	PBUS_SS_TX,		/* driving status/payload/CRC */
+};
+
+struct pbus_slave_counters {
+	uint32_t frames;	/* frames executed */
+	uint32_t crc_errors;
+	uint32_t frame_errors;
+	uint32_t dup_writes;	/* retried writes acknowledged, not redone */
+	uint32_t aborts;	/* frames cut short by a status read or reset */
+};
+
+struct pbus_slave_sm {
+	const struct pbus_slave_backend *be;
+	void *be_ctx;
+	uint8_t *buf;		/* max_payload + PBUS_CRC_LEN + 1 bytes */
+	uint16_t max_payload;
+
+	enum pbus_slave_state state;
+	uint8_t hdr[PBUS_HDR_LEN];
+	struct pbus_hdr h;
+	uint32_t pos;
+	uint16_t crc;
+	uint8_t status;		/* encoded status answered next */
+	uint32_t tx_len;	/* bytes queued in buf for TX */
+	/* Duplicate write detection: tag and CRC of the last write executed. */
+	bool last_valid;
+	uint8_t last_tag;
+	uint16_t last_crc;
+
+	struct pbus_slave_counters cnt;
+};
+
+/* @buf must hold max_payload + 3 bytes. */
+void pbus_slave_init(struct pbus_slave_sm *sm,
+		     const struct pbus_slave_backend *be, void *be_ctx,
+		     uint8_t *buf, uint16_t max_payload);
+/* Idle timeout or RESET: drop any frame in flight. */
+void pbus_slave_reset(struct pbus_slave_sm *sm);
+/*
+ * Feed one strobe edge. @rw_read is the RW line, @in the data lines (only
+ * meaningful when !rw_read). Returns what to do before toggling ACK.
+ */
+enum pbus_slave_action pbus_slave_strobe(struct pbus_slave_sm *sm,
+					 bool rw_read, uint8_t in,
+					 uint8_t *out);
+/* True when a frame is in flight (used to arm the idle timeout). */
+bool pbus_slave_busy(const struct pbus_slave_sm *sm);
+
+#endif /* PBUS_PROTO_H */

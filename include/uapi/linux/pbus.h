@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0-only WITH Linux-syscall-note */
+/*
+ * pbus character device: /dev/pbus/<name>
+ *
+ * pread()/pwrite() move bytes at remote addresses (the file offset is the
+ * remote address). Reads are open to every opener; writes need a claim of
+ * the range (PBUS_IOC_CLAIM) held by the same open file.
+ */
+#ifndef _UAPI_LINUX_PBUS_H
+#define _UAPI_LINUX_PBUS_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define PBUS_NAME_LEN	32
+
+/**
+ * struct pbus_ioc_info - PBUS_IOC_INFO
+ * @name: bus name (as in /dev/pbus/<name>)
+ * @proto_version: protocol version the remote reports
+ * @window_size: bytes in the remote's memory window
+ * @max_payload: largest frame payload in use
+ * @flags: PBUS_INFO_*
+ * @reserved: zero
+ */
+struct pbus_ioc_info {
+	char name[PBUS_NAME_LEN];
+	__u32 proto_version;
+	__u32 window_size;
+	__u32 max_payload;
+	__u32 flags;
+	__u32 reserved[4];
+};
+
+#define PBUS_INFO_LINK_UP	(1u << 0)	/* remote answered */
+#define PBUS_INFO_SET_MULTIPLE	(1u << 1)	/* data lines written in one op */
+
+/**
+ * struct pbus_ioc_stats - PBUS_IOC_STATS
+ * @frames: frames completed
+ * @bytes_read: payload bytes read
+ * @bytes_written: payload bytes written
+ * @crc_errors: frames failed on a CRC check (either side)
+ * @status_errors: frames with a garbled or framing status
+ * @retries: frames sent again
+ * @timeouts: handshake timeouts
+ * @resyncs: resync sequences run
+ * @irqs: remote IRQs handled
+ * @failed: transfers returned to the caller as errors
+ * @wire_bytes: bytes that crossed the wire, framing included
+ * @reserved: zero
+ */
+struct pbus_ioc_stats {
+	__u64 frames;
+	__u64 bytes_read;
+	__u64 bytes_written;
+	__u64 crc_errors;
+	__u64 status_errors;
+	__u64 retries;
+	__u64 timeouts;
+	__u64 resyncs;
+	__u64 irqs;
+	__u64 failed;
+	__u64 wire_bytes;
+	__u64 reserved[5];
+};
+
+/**
+ * struct pbus_ioc_range - PBUS_IOC_CLAIM / PBUS_IOC_RELEASE
+ * @addr: first remote address
+ * @len: bytes; addr + len must not pass 2^32
+ */
+struct pbus_ioc_range {
+	__u64 addr;
+	__u64 len;
+};
+
+#define PBUS_IOC_MAGIC		0xb5
+#define PBUS_IOC_INFO		_IOR(PBUS_IOC_MAGIC, 0, struct pbus_ioc_info)
+#define PBUS_IOC_STATS		_IOR(PBUS_IOC_MAGIC, 1, struct pbus_ioc_stats)
+#define PBUS_IOC_RESET_STATS	_IO(PBUS_IOC_MAGIC, 2)
+/* Resync the link (abort sequence); with arg 1 also pulse RESET. */
+#define PBUS_IOC_RESET		_IOW(PBUS_IOC_MAGIC, 3, __u32)
+#define PBUS_IOC_CLAIM		_IOW(PBUS_IOC_MAGIC, 4, struct pbus_ioc_range)
+#define PBUS_IOC_RELEASE	_IOW(PBUS_IOC_MAGIC, 5, struct pbus_ioc_range)
+
+#endif /* _UAPI_LINUX_PBUS_H */
