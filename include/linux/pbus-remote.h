@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
+/*
+ * Control block of a pbus remote processor.
+ *
+ * The remote processor (pbus_remote.ko on a second Pi, or an MCU) serves
+ * these registers through the slave end's user register range; the host's
+ * remoteproc driver (pbus_rproc.ko) drives them through the master end.
+ * Offsets are relative to PBUS_REMOTE_REG_BASE + PBUS_REMOTE_REG_USER;
+ * every register is a 32-bit little-endian word.
+ */
+#ifndef _LINUX_PBUS_REMOTE_H
+#define _LINUX_PBUS_REMOTE_H
+
+#define PBUS_RP_ID		0x00	/* RO: PBUS_RP_MAGIC */
+#define PBUS_RP_CONTROL		0x04	/* WO: PBUS_RP_CTRL_* command */
+#define PBUS_RP_STATUS		0x08	/* RO: PBUS_RP_STATE_* */
+#define PBUS_RP_BOOT_ADDR	0x0c	/* RW: entry point (ELF e_entry) */
+#define PBUS_RP_RSC_ADDR	0x10	/* RW: window address of the rsc table */
+#define PBUS_RP_RSC_SIZE	0x14	/* RW: its size in bytes */
+#define PBUS_RP_HEARTBEAT	0x18	/* RO: incremented while running */
+#define PBUS_RP_ERROR		0x1c	/* RO: PBUS_RP_ERR_* of the last failure */
+#define PBUS_RP_DOORBELL	0x20	/* WO: host -> remote kick (vring id) */
+#define PBUS_RP_CRC_ADDR	0x24	/* RW: start of a window range */
+#define PBUS_RP_CRC_LEN		0x28	/* RW: its length; writing starts */
+#define PBUS_RP_CRC_RESULT	0x2c	/* RO: crc32_le(~0, range) ^ ~0 */
+#define PBUS_RP_HB_PERIOD_MS	0x30	/* RO: heartbeat period */
+#define PBUS_RP_CRASH_CAUSE	0x34	/* RO: PBUS_RP_CRASH_* */
+#define PBUS_RP_REGS_END	0x100	/* further offsets: rpmsg transport */
+
+#define PBUS_RP_MAGIC		0x43525052u	/* "RPRC" little-endian */
+
+/* PBUS_RP_CONTROL commands */
+#define PBUS_RP_CTRL_START	1	/* validate firmware, boot */
+#define PBUS_RP_CTRL_STOP	2	/* stop services, go offline */
+
+/* PBUS_RP_STATUS values */
+#define PBUS_RP_STATE_OFFLINE	0
+#define PBUS_RP_STATE_BOOTING	1
+#define PBUS_RP_STATE_RUNNING	2
+#define PBUS_RP_STATE_CRASHED	3
+#define PBUS_RP_STATE_ERROR	4	/* boot refused: see PBUS_RP_ERROR */
+
+/* PBUS_RP_ERROR values */
+#define PBUS_RP_ERR_NONE	0
+#define PBUS_RP_ERR_ELF		1	/* bad ELF header */
+#define PBUS_RP_ERR_SEGMENT	2	/* segment outside the window/overlap */
+#define PBUS_RP_ERR_RSC		3	/* resource table unusable */
+#define PBUS_RP_ERR_ENTRY	4	/* entry point outside a segment */
+
+/* PBUS_RP_CRASH_CAUSE values */
+#define PBUS_RP_CRASH_NONE	0
+#define PBUS_RP_CRASH_FATAL	1	/* the remote reported a fatal error */
+#define PBUS_RP_CRASH_WATCHDOG	2	/* a service stopped making progress */
+
+/* Attention bits in the slave's PBUS_REG_IRQ_STATUS */
+#define PBUS_RP_IRQ_VRING	(1u << 0)	/* remote kicked a vring */
+#define PBUS_RP_IRQ_READY	(1u << 1)	/* boot finished (or failed) */
+#define PBUS_RP_IRQ_CRASH	(1u << 2)	/* crashed */
+
+#endif /* _LINUX_PBUS_REMOTE_H */
