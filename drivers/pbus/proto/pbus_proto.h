@@ -16,6 +16,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+/*
+ * Kernel type names for the portable builds: the same types as <stdint.h>'s
+ * (GCC and clang predefine these). Ports whose compiler lacks them, or that
+ * already have u8/u16/u32, define PBUS_HAVE_KERNEL_TYPES.
+ */
+#ifndef PBUS_HAVE_KERNEL_TYPES
+typedef __UINT8_TYPE__ u8;
+typedef __UINT16_TYPE__ u16;
+typedef __UINT32_TYPE__ u32;
+#endif
 #endif
 
 #define PBUS_PROTO_VERSION	1
@@ -54,9 +64,10 @@ enum pbus_status {
 	PBUS_ST_IDLE = 7,	/* status read with no frame (abort/resync) */
 };
 
-#define PBUS_STATUS_ENCODE(code)	((uint8_t)(((~(code) & 0xf) << 4) | ((code) & 0xf)))
+/* (code * 0x11) ^ 0xf0: code in both nibbles, high one complemented. */
+#define PBUS_STATUS_ENCODE(code)	((u8)((((code) & 0xf) * 0x11) ^ 0xf0))
 /* Returns the code, or -1 if the byte is not a valid status encoding. */
-int pbus_status_decode(uint8_t byte);
+int pbus_status_decode(u8 byte);
 
 /* Slave address map: memory window from 0, core registers at the top. */
 #define PBUS_REG_BASE		0xffff0000u
@@ -73,18 +84,18 @@ int pbus_status_decode(uint8_t byte);
 #define PBUS_REG_END		0x1000
 #define PBUS_MAGIC		0x53554250u	/* "PBUS" little-endian */
 
-uint16_t pbus_crc16(uint16_t crc, const uint8_t *buf, size_t len);
+u16 pbus_crc16(u16 crc, const u8 *buf, size_t len);
 
 struct pbus_hdr {
-	uint8_t cmd;
-	uint8_t tag;
-	uint32_t addr;
-	uint16_t len;
+	u8 cmd;
+	u8 tag;
+	u32 addr;
+	u16 len;
 };
 
-void pbus_hdr_pack(const struct pbus_hdr *h, uint8_t out[PBUS_HDR_LEN]);
+void pbus_hdr_pack(const struct pbus_hdr *h, u8 out[PBUS_HDR_LEN]);
 /* Returns 0, or -1 if the magic nibble or command is wrong. */
-int pbus_hdr_unpack(const uint8_t in[PBUS_HDR_LEN], struct pbus_hdr *h);
+int pbus_hdr_unpack(const u8 in[PBUS_HDR_LEN], struct pbus_hdr *h);
 
 /* ---------------------------------------------------------------------------
  * Master side: one frame per call. The link ops move bytes over the wire
@@ -92,11 +103,11 @@ int pbus_hdr_unpack(const uint8_t in[PBUS_HDR_LEN], struct pbus_hdr *h);
  */
 struct pbus_link_ops {
 	/* RW=0 strobes: send @n bytes, host drives the data lines. */
-	int (*put)(void *ctx, const uint8_t *buf, size_t n);
+	int (*put)(void *ctx, const u8 *buf, size_t n);
 	/* Release the data lines, set RW=1 (no strobe). */
 	int (*turn_read)(void *ctx);
 	/* RW=1 strobes: receive @n bytes driven by the slave. */
-	int (*get)(void *ctx, uint8_t *buf, size_t n);
+	int (*get)(void *ctx, u8 *buf, size_t n);
 	/* RW=0 strobe with the lines released, then drive the lines again. */
 	int (*turn_write)(void *ctx);
 };
@@ -112,6 +123,13 @@ enum pbus_xfer_result {
 	PBUS_XR_RO = -7,	/* final: read-only */
 };
 
+/*
+ * Map a decoded status code (or -1 for a garbled byte) to the master's
+ * result: OK, CRC, BUSY, ADDR, LEN, RO map one to one; FRAME, IDLE, any
+ * unknown code and -1 give PBUS_XR_STATUS.
+ */
+int pbus_status_to_xr(int code);
+
 /* Retry is worth it for these results. */
 static inline bool pbus_xfer_retryable(int r)
 {
@@ -123,32 +141,35 @@ static inline bool pbus_xfer_retryable(int r)
  * One write frame: header, payload, CRC over both, then the status byte.
  * @tag must stay the same across retries of one transaction and change
  * between transactions (the slave uses it to drop duplicate writes).
+ * A retry must resend the identical frame. len 0 gives PBUS_XR_LEN without
+ * touching the wire. The CRC is sent big-endian.
  */
-int pbus_master_write(const struct pbus_link_ops *ops, void *ctx, uint8_t tag,
-		      uint32_t addr, const uint8_t *buf, uint16_t len);
+int pbus_master_write(const struct pbus_link_ops *ops, void *ctx, u8 tag,
+		      u32 addr, const u8 *buf, u16 len);
 /*
  * One read frame: header + CRC, then status, payload and CRC over status
- * and payload. @buf is written only after the CRC checked out.
+ * and payload. @buf is written only after the CRC checked out; @scratch
+ * must hold len + 3 bytes. turn_write is attempted whenever turn_read was.
  */
-int pbus_master_read(const struct pbus_link_ops *ops, void *ctx, uint8_t tag,
-		     uint32_t addr, uint8_t *buf, uint16_t len,
-		     uint8_t *scratch);
+int pbus_master_read(const struct pbus_link_ops *ops, void *ctx, u8 tag,
+		     u32 addr, u8 *buf, u16 len,
+		     u8 *scratch);
 /*
  * Abort whatever the slave is doing: one RW=1 strobe (the slave answers a
  * status, ending any frame) then turn_write. The status read is returned
  * in @status (may be NULL).
  */
 int pbus_master_abort(const struct pbus_link_ops *ops, void *ctx,
-		      uint8_t *status);
+		      u8 *status);
 
 /* ---------------------------------------------------------------------------
  * Slave side: a state machine fed with one strobe edge at a time.
  */
 struct pbus_slave_backend {
 	/* Both return a PBUS_ST_* code; called with the slave's lock held. */
-	int (*read)(void *ctx, uint32_t addr, uint8_t *buf, uint16_t len);
-	int (*write)(void *ctx, uint32_t addr, const uint8_t *buf,
-		     uint16_t len);
+	int (*read)(void *ctx, u32 addr, u8 *buf, u16 len);
+	int (*write)(void *ctx, u32 addr, const u8 *buf,
+		     u16 len);
 };
 
 enum pbus_slave_action {
@@ -167,30 +188,34 @@ enum pbus_slave_state {
 };
 
 struct pbus_slave_counters {
-	uint32_t frames;	/* frames executed */
-	uint32_t crc_errors;
-	uint32_t frame_errors;
-	uint32_t dup_writes;	/* retried writes acknowledged, not redone */
-	uint32_t aborts;	/* frames cut short by a status read or reset */
+	u32 frames;	/* frames executed */
+	u32 crc_errors;
+	u32 frame_errors;
+	u32 dup_writes;	/* retried writes acknowledged, not redone */
+	u32 aborts;	/* frames cut short by a status read or reset */
 };
 
 struct pbus_slave_sm {
 	const struct pbus_slave_backend *be;
 	void *be_ctx;
-	uint8_t *buf;		/* max_payload + PBUS_CRC_LEN + 1 bytes */
-	uint16_t max_payload;
+	u8 *buf;		/* max_payload + PBUS_CRC_LEN + 1 bytes */
+	u16 max_payload;
 
 	enum pbus_slave_state state;
-	uint8_t hdr[PBUS_HDR_LEN];
+	u8 hdr[PBUS_HDR_LEN];
 	struct pbus_hdr h;
-	uint32_t pos;
-	uint16_t crc;
-	uint8_t status;		/* encoded status answered next */
-	uint32_t tx_len;	/* bytes queued in buf for TX */
+	u32 pos;		/* bytes of this frame received, or TX index */
+	u16 crc;		/* running CRC over the frame */
+	u16 rx_crc;		/* CRC bytes received (big-endian) */
+	u8 status;		/* encoded status answered next */
+	/* SINK after a LEN verdict: answer CRC unless the frame checks out. */
+	bool sink_check;
+	u32 sink_expect;	/* frame length implied by the bad header */
+	u32 tx_len;		/* bytes queued in buf for TX */
 	/* Duplicate write detection: tag and CRC of the last write executed. */
 	bool last_valid;
-	uint8_t last_tag;
-	uint16_t last_crc;
+	u8 last_tag;
+	u16 last_crc;
 
 	struct pbus_slave_counters cnt;
 };
@@ -198,16 +223,19 @@ struct pbus_slave_sm {
 /* @buf must hold max_payload + 3 bytes. */
 void pbus_slave_init(struct pbus_slave_sm *sm,
 		     const struct pbus_slave_backend *be, void *be_ctx,
-		     uint8_t *buf, uint16_t max_payload);
-/* Idle timeout or RESET: drop any frame in flight. */
+		     u8 *buf, u16 max_payload);
+/*
+ * Idle timeout: drop any frame in flight. Counters and the duplicate-write
+ * memory stay; a hard RESET of the remote calls pbus_slave_init() instead.
+ */
 void pbus_slave_reset(struct pbus_slave_sm *sm);
 /*
  * Feed one strobe edge. @rw_read is the RW line, @in the data lines (only
  * meaningful when !rw_read). Returns what to do before toggling ACK.
  */
 enum pbus_slave_action pbus_slave_strobe(struct pbus_slave_sm *sm,
-					 bool rw_read, uint8_t in,
-					 uint8_t *out);
+					 bool rw_read, u8 in,
+					 u8 *out);
 /* True when a frame is in flight (used to arm the idle timeout). */
 bool pbus_slave_busy(const struct pbus_slave_sm *sm);
 
