@@ -1,0 +1,138 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Start/stop the armmp QEMU guest used for target tests.
+set -euo pipefail
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+C=$TOP/.cache/arm
+RUN=${PBUS_RUN:-$C/run}
+STATE=$RUN/state
+KEY=$TOP/.cache/ssh/id_ed25519
+MACHINE=virt
+usage() {
+	cat <<USAGE
+usage: $0 start|stop|status|ssh [CMD...] [--machine virt]
+  start   boot .cache/arm/vmlinuz + guest initramfs in the background (DT = virt dtb
+          + every dts/qemu/*.dtso applied with fdtoverlay), wait for ssh
+  stop    kill the guest started by start (by its pid file)
+  status  print pid/port; exit 0 when running, 3 when not
+  ssh     run CMD (or a shell) in the guest as root with the project key
+Files: $RUN/{console.log,qemu.pid,state} (state has PORT=, KEY=, TARGET=);
+        PBUS_RUN=dir selects another run dir (a second guest);
+        QEMU_DTSO="x.dtso ..." selects the overlays (default dts/qemu/*.dtso)
+USAGE
+}
+die() { echo "qemu: $*" >&2; exit 1; }
+
+CMD=${1:-}
+[ $# -gt 0 ] && shift
+case "$CMD" in
+-h|--help|"") usage; [ -n "$CMD" ]; exit ;;
+start|stop|status|ssh) ;;
+*) echo "qemu: unknown command '$CMD' (see --help)" >&2; exit 2 ;;
+esac
+if [ "$CMD" != ssh ]; then
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		--machine) MACHINE=${2:-}; shift 2 || die "--machine needs a value" ;;
+		--machine=*) MACHINE=${1#--machine=}; shift ;;
+		*) echo "qemu: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+		esac
+	done
+	[ "$MACHINE" = virt ] || die "unsupported machine '$MACHINE' (only virt)"
+fi
+
+running() {
+	[ -s "$RUN/qemu.pid" ] || return 1
+	PID=$(cat "$RUN/qemu.pid")
+	kill -0 "$PID" 2>/dev/null && grep -q qemu-system "/proc/$PID/cmdline" 2>/dev/null
+}
+SSHOPT=(-o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
+	-o ConnectTimeout=5 -o LogLevel=ERROR -i "$KEY")
+gssh() { # shellcheck disable=SC1090
+	. "$STATE"; ssh "${SSHOPT[@]}" -p "$PORT" root@127.0.0.1 "$@"; }
+
+case "$CMD" in
+status)
+	if running; then
+		# shellcheck disable=SC1090
+		. "$STATE"
+		echo "qemu: running, pid $PID, ssh root@127.0.0.1 -p $PORT"
+		exit 0
+	fi
+	echo "qemu: not running"
+	exit 3 ;;
+ssh)
+	running || die "guest not running (scripts/qemu.sh start)"
+	gssh "$@"
+	exit ;;
+stop)
+	if running; then
+		kill "$PID"
+		for _ in $(seq 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
+		kill -0 "$PID" 2>/dev/null && kill -9 "$PID"
+		echo "qemu: stopped pid $PID"
+	else
+		echo "qemu: not running"
+	fi
+	rm -f "$RUN/qemu.pid" "$STATE"
+	exit 0 ;;
+esac
+
+# start
+if running; then
+	echo "qemu: already running (pid $PID)"
+	exit 0
+fi
+KERNEL=$C/vmlinuz
+INITRD=$C/guest/initramfs.cpio.gz
+[ -e "$KERNEL" ] || die "no kernel $KERNEL: run scripts/prepare-kernel.sh"
+[ -e "$INITRD" ] || die "no initramfs $INITRD: run scripts/build-guest.sh"
+[ -e "$KEY" ] || die "no ssh key $KEY: run scripts/build-guest.sh"
+command -v qemu-system-arm >/dev/null || die "qemu-system-arm missing: run scripts/install-deps.sh"
+mkdir -p "$RUN"
+
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+QOPT=(-M virt -cpu cortex-a15 -m 512 -smp 2
+	-netdev "user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:$PORT-:22"
+	-device virtio-net-device,netdev=net0 -device virtio-rng-device)
+
+# Device tree: the virt machine's own, plus our overlays (the kernel has no OF_OVERLAY).
+qemu-system-arm "${QOPT[@]}" -machine dumpdtb="$RUN/virt.dtb" -display none >/dev/null 2>&1 ||
+	die "could not dump the virt dtb"
+DTB=$RUN/virt.dtb
+OVL=()
+# QEMU_DTSO="a.dtso b.dtso" selects overlays (default: all of dts/qemu, in name order)
+for s in ${QEMU_DTSO:-"$TOP"/dts/qemu/*.dtso}; do
+	[ -e "$s" ] || continue
+	o=$RUN/$(basename "${s%.dtso}").dtbo
+	dtc -q -@ -I dts -O dtb -o "$o" "$s" || die "dtc failed on $s"
+	OVL+=("$o")
+done
+if [ ${#OVL[@]} -gt 0 ]; then
+	fdtoverlay -i "$RUN/virt.dtb" -o "$RUN/guest.dtb" "${OVL[@]}" ||
+		die "fdtoverlay failed on ${OVL[*]##*/} (labels must exist in the overlays before)"
+	DTB=$RUN/guest.dtb
+fi
+
+rm -f "$RUN/console.log" "$RUN/qemu.pid"
+qemu-system-arm "${QOPT[@]}" -kernel "$KERNEL" -initrd "$INITRD" -dtb "$DTB" \
+	-append "console=ttyAMA0 loglevel=7 printk.devkmsg=on" \
+	-display none -monitor none -serial "file:$RUN/console.log" \
+	-pidfile "$RUN/qemu.pid" -daemonize || die "qemu failed to start"
+printf 'PORT=%s\nKEY=%s\nTARGET=root@127.0.0.1\nDTB=%s\n' "$PORT" "$KEY" "$DTB" >"$STATE"
+running || die "qemu exited at once; see $RUN/console.log"
+
+fail() { "$0" stop >/dev/null; die "$*"; }
+t0=$SECONDS
+until grep -q 'pbus-guest: ready' "$RUN/console.log" 2>/dev/null; do
+	running || fail "guest died during boot; see $RUN/console.log"
+	grep -q 'Kernel panic' "$RUN/console.log" && fail "kernel panic during boot; see $RUN/console.log"
+	[ $((SECONDS - t0)) -lt 120 ] || fail "no ready line after 120 s; see $RUN/console.log"
+	sleep 0.5
+done
+until gssh true 2>/dev/null; do
+	[ $((SECONDS - t0)) -lt 150 ] || fail "guest ready but ssh on port $PORT fails; see $RUN/console.log"
+	sleep 0.5
+done
+echo "qemu: guest up in $((SECONDS - t0)) s (pid $(cat "$RUN/qemu.pid"), ssh root@127.0.0.1 -p $PORT, log $RUN/console.log)"
