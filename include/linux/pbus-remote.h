@@ -25,6 +25,7 @@
 #define PBUS_RP_CRC_RESULT	0x2c	/* RO: crc32_le(~0, range) ^ ~0 */
 #define PBUS_RP_HB_PERIOD_MS	0x30	/* RO: heartbeat period */
 #define PBUS_RP_CRASH_CAUSE	0x34	/* RO: PBUS_RP_CRASH_* */
+#define PBUS_RP_CRC_STATUS	0x38	/* RO: PBUS_RP_CRC_* */
 #define PBUS_RP_REGS_END	0x100	/* further offsets: rpmsg transport */
 
 #define PBUS_RP_MAGIC		0x43525052u	/* "RPRC" little-endian */
@@ -46,6 +47,18 @@
 #define PBUS_RP_ERR_SEGMENT	2	/* segment outside the window/overlap */
 #define PBUS_RP_ERR_RSC		3	/* resource table unusable */
 #define PBUS_RP_ERR_ENTRY	4	/* entry point outside a segment */
+#define PBUS_RP_ERR_INTERNAL	5	/* the remote failed (memory, threads) */
+
+/*
+ * PBUS_RP_CRC_STATUS values. Writing CRC_LEN starts a computation in the
+ * background (the register hooks run in hard IRQ context): the status
+ * reads BUSY until CRC_RESULT is valid (DONE), or RANGE if the range is
+ * not inside the window. CRC_RESULT reads 0 unless the status is DONE.
+ */
+#define PBUS_RP_CRC_IDLE	0	/* nothing asked since boot of the remote */
+#define PBUS_RP_CRC_BUSY	1
+#define PBUS_RP_CRC_DONE	2
+#define PBUS_RP_CRC_RANGE	3	/* range outside the window: no result */
 
 /* PBUS_RP_CRASH_CAUSE values */
 #define PBUS_RP_CRASH_NONE	0
