@@ -44,7 +44,7 @@ QEMU_DTBO	:= $(patsubst dts/qemu/%.dtso,$(OBJ)/dts/qemu/%.dtbo,$(wildcard dts/qe
 DTC_CPP		:= cpp -nostdinc -undef -x assembler-with-cpp -D__DTS__ \
 		   -I$(CURDIR)/include -I$(SRC)/scripts/dtc/include-prefixes
 
-.PHONY: all modules kdir sync tools dtbs guest deploy check demo lint arm64 clean modules-strict
+.PHONY: all modules kdir sync tools dtbs firmware guest deploy check demo lint arm64 clean modules-strict
 
 all: modules
 
@@ -101,6 +101,10 @@ $(OBJ)/dts/qemu/%.dtbo: dts/qemu/%.dtso
 	@mkdir -p $(@D)
 	$(DTC_CPP) $< | dtc -q -@ -I dts -O dtb -o $@ -
 
+# Remote processor firmware images (good and bad, for the tests).
+firmware: sync
+	+$(MAKE) -C $(OBJ)/firmware
+
 guest:
 	scripts/prepare-kernel.sh --arch arm
 	scripts/build-guest.sh
@@ -112,7 +116,7 @@ deploy:
 check:
 	scripts/install-deps.sh
 	scripts/prepare-kernel.sh --arch arm
-	+$(MAKE) modules-strict tools dtbs ARCH=arm O=$(CHECK_O)
+	+$(MAKE) modules-strict tools dtbs firmware ARCH=arm O=$(CHECK_O)
 	scripts/build-guest.sh
 	export PBUS_RUN=$(CHECK_RUN); trap 'scripts/qemu.sh stop >/dev/null' EXIT; \
 	scripts/qemu.sh stop >/dev/null; scripts/qemu.sh start; \
@@ -120,7 +124,7 @@ check:
 
 demo:
 	scripts/install-deps.sh
-	+$(MAKE) modules tools dtbs guest ARCH=arm O=$(CHECK_O)
+	+$(MAKE) modules tools dtbs firmware guest ARCH=arm O=$(CHECK_O)
 	export PBUS_RUN=$(CHECK_RUN); trap 'scripts/qemu.sh stop' EXIT; \
 	scripts/qemu.sh start; BUILD=$(CHECK_O) scripts/deploy.sh; \
 	if [ -x scripts/demo.sh ]; then scripts/demo.sh; \
@@ -142,4 +146,4 @@ clean:
 		-o -name '*.dtbo' -o -name 'modules.order' -o -name 'Module.symvers' -o -name '*.a' \) \
 		-type f -print0 | xargs -0 rm -f
 	rm -rf $(CURDIR)/build $(TOOLS)
-	for d in tests/unit tests/fuzz; do [ ! -f $$d/Makefile ] || $(MAKE) -C $$d clean; done
+	for d in tests/unit tests/fuzz firmware; do [ ! -f $$d/Makefile ] || $(MAKE) -C $$d clean; done

@@ -8,7 +8,8 @@ HOST=1 TGT=1
 usage() {
 	cat <<USAGE
 usage: [TARGET=user@host [SSH_PORT=22]] $0 [--no-host] [--no-target]
-  host:   make -C tests/unit check, make -C tests/fuzz check (when their Makefiles exist)
+  host:   make -C tests/unit check, make -C tests/fuzz check (when their Makefiles exist),
+          scripts/check-dts.sh, scripts/check-config.sh against the armmp kernel config
   target: /usr/local/share/pbus/tests/run-target.sh over ssh (default TARGET: the QEMU guest,
           deploy first with scripts/deploy.sh), then dmesg must show no Oops/WARNING/BUG/lockdep.
   Last line: "N passed, N failed, N skipped"; exit status 1 on any failure.
@@ -45,6 +46,18 @@ if [ $HOST = 1 ]; then
 		add_counts "$LOG" || [ $rc != 0 ] || P=$((P + 1))
 		[ $rc = 0 ] || [ $F -gt $before ] || F=$((F + 1))
 		[ $rc = 0 ] || echo "run-tests: FAIL: make -C $d check (exit $rc)"
+	done
+	# Device trees and the kernel config fragment: one pass/fail each.
+	for cmd in "scripts/check-dts.sh" \
+		   "scripts/check-config.sh $TOP/.cache/arm/kdir/.config"; do
+		echo "run-tests: $cmd"
+		if (cd "$TOP" && $cmd) >"$LOG" 2>&1; then
+			P=$((P + 1))
+		else
+			F=$((F + 1))
+			echo "run-tests: FAIL: $cmd"
+		fi
+		tail -n 5 "$LOG"
 	done
 fi
 
