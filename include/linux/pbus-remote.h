@@ -26,7 +26,31 @@
 #define PBUS_RP_HB_PERIOD_MS	0x30	/* RO: heartbeat period */
 #define PBUS_RP_CRASH_CAUSE	0x34	/* RO: PBUS_RP_CRASH_* */
 #define PBUS_RP_CRC_STATUS	0x38	/* RO: PBUS_RP_CRC_* */
-#define PBUS_RP_REGS_END	0x100	/* further offsets: rpmsg transport */
+#define PBUS_RP_REGS_END	0x100	/* further offsets: rpmsg mailboxes */
+
+/*
+ * rpmsg mailboxes: two rings of fixed-size slots in the remote's window,
+ * placed there by the remote when it boots. A slot holds a 4-byte header
+ * (LE16 length of the message, LE16 zero) and one whole rpmsg message
+ * (16-byte rpmsg header + payload). Head and tail are free-running message
+ * counts; the producer owns head, the consumer owns tail; a ring is full
+ * when head - tail == slots. The remote raises PBUS_RP_IRQ_VRING when it
+ * produced into the outbox or freed inbox slots.
+ */
+#define PBUS_RP_MBOX_CTRL	0x100	/* RW: PBUS_RP_MBOX_* from the host */
+#define PBUS_RP_MBOX_SLOT_SIZE	0x104	/* RO: bytes per slot, header included */
+#define PBUS_RP_MBOX_IN_ADDR	0x108	/* RO: window address of the inbox */
+#define PBUS_RP_MBOX_IN_SLOTS	0x10c	/* RO: inbox slots (power of two) */
+#define PBUS_RP_MBOX_IN_HEAD	0x110	/* RW: host -> remote messages produced */
+#define PBUS_RP_MBOX_IN_TAIL	0x114	/* RO: ... consumed by the remote */
+#define PBUS_RP_MBOX_OUT_ADDR	0x118	/* RO: window address of the outbox */
+#define PBUS_RP_MBOX_OUT_SLOTS	0x11c	/* RO: outbox slots (power of two) */
+#define PBUS_RP_MBOX_OUT_HEAD	0x120	/* RO: remote -> host messages produced */
+#define PBUS_RP_MBOX_OUT_TAIL	0x124	/* RW: ... consumed by the host */
+#define PBUS_RP_MBOX_REGS_END	0x200
+
+#define PBUS_RP_MBOX_SLOT_HDR	4
+#define PBUS_RP_MBOX_HOST_READY	1	/* host rpmsg side up: remote may announce */
 
 #define PBUS_RP_MAGIC		0x43525052u	/* "RPRC" little-endian */
 
