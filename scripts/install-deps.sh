@@ -6,7 +6,7 @@ set -euo pipefail
 PKGS=(
 	make gcc libc6-dev git python3 python3-yaml
 	bc bison flex libssl-dev libelf-dev cpio kmod xz-utils zstd
-	gcc-arm-linux-gnueabihf gcc-aarch64-linux-gnu
+	gcc-arm-linux-gnueabihf gcc-aarch64-linux-gnu libc6-dev-armhf-cross
 	qemu-system-arm device-tree-compiler sparse dkms
 	clang llvm libclang-rt-14-dev
 	openssh-client rsync ca-certificates dt-schema

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * pbus: declarations shared by the files of pbus.ko (master end, char
+ * device, core). Not part of any API.
+ */
+#ifndef _PBUS_INTERNAL_H
+#define _PBUS_INTERNAL_H
+
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/platform_device.h>
+#include <linux/types.h>
+#include <linux/pbus.h>
+#include <uapi/linux/pbus.h>
+
+struct cdev;
+struct dentry;
+struct gpio_desc;
+struct gpio_descs;
+
+#define PBUS_DATA_LINES		8
+/* Index of ACK in the combined read array [D0..D7, ACK]. */
+#define PBUS_RD_ACK		PBUS_DATA_LINES
+#define PBUS_RD_LINES		(PBUS_DATA_LINES + 1)
+
+/**
+ * struct pbus_range - a claimed or reserved range of remote addresses
+ * @node: in &pbus.ranges
+ * @start: first address
+ * @end: one past the last address (up to 2^32)
+ * @owner: the struct file that claimed it, NULL for a kernel reservation
+ * @who: name of the kernel owner (reservations only)
+ */
+struct pbus_range {
+	struct list_head node;
+	u64 start;
+	u64 end;
+	const void *owner;
+	const char *who;
+};
+
+/**
+ * struct pbus - one master end
+ * @kref: lifetime; held by the driver while bound, by pbus_get() users and
+ *	by open files
+ * @node: in the global list of bound masters
+ * @dev: the platform device (a reference is held until the last put)
+ * @np: its DT node, for pbus_get() lookups
+ * @name: bus name, DT label or dev_name()
+ * @lock: serialises the wire, the link state and the stats
+ * @dead: set under @lock at unbind; every entry point then fails -ENODEV
+ * @link_up: the remote answered the last link-up sequence
+ * @data: D0..D7
+ * @rd: D0..D7 then ACK, read in one array op
+ * @rw: RW line (1 = slave drives the data lines)
+ * @strobe: STROBE line
+ * @ack: ACK line
+ * @irq_gpio: IRQ line (optional)
+ * @reset: RESET line (optional)
+ * @multi: write the data byte with one array op; else only changed lines
+ * @data_out: host drives the data lines
+ * @strobe_level: current raw STROBE level
+ * @rewrite_all: next data write sets all 8 lines (frame start)
+ * @data_val: last value driven on the data lines
+ * @spin_us: busy-poll phase of a handshake wait
+ * @timeout_us: bound of a handshake wait
+ * @retries: retries per frame
+ * @proto_version: remote's PBUS_REG_VERSION
+ * @window_size: remote's PBUS_REG_WINDOW_SIZE
+ * @max_payload: remote's PBUS_REG_MAX_PAYLOAD, capped
+ * @cur_payload: adaptive frame payload
+ * @clean_frames: frames since the last error or payload change
+ * @tag: tag of the next frame
+ * @scratch: buffer for pbus_master_read()
+ * @stats: counters, under @lock
+ * @irq: Linux IRQ of @irq_gpio, 0 if none
+ * @irq_lock: protects @irq_handler/@irq_data against a running handler
+ * @irq_handler: user's handler
+ * @irq_data: its cookie
+ * @range_lock: protects @ranges
+ * @ranges: claims of open files and kernel reservations
+ * @minor: char device minor
+ * @cdev: char device (dynamically allocated: outlives us while opened)
+ * @cdev_dev: class device /dev/pbus/<name>
+ * @dbg: debugfs directory
+ */
+struct pbus {
+	struct kref kref;
+	struct list_head node;
+	struct device *dev;
+	struct device_node *np;
+	char name[PBUS_NAME_LEN];
+
+	struct mutex lock;		/* wire, link state, stats */
+	bool dead;
+	bool link_up;
+
+	struct gpio_descs *data;
+	struct gpio_desc *rd[PBUS_RD_LINES];
+	struct gpio_desc *rw;
+	struct gpio_desc *strobe;
+	struct gpio_desc *ack;
+	struct gpio_desc *irq_gpio;
+	struct gpio_desc *reset;
+
+	bool multi;
+	bool data_out;
+	bool strobe_level;
+	bool rewrite_all;
+	u8 data_val;
+
+	u32 spin_us;
+	u32 timeout_us;
+	u32 retries;
+
+	u32 proto_version;
+	u32 window_size;
+	u32 max_payload;
+	u32 cur_payload;
+	unsigned int clean_frames;
+	u8 tag;
+	u8 *scratch;
+
+	struct pbus_ioc_stats stats;
+
+	int irq;
+	struct mutex irq_lock;		/* irq_handler vs. running handler */
+	pbus_irq_handler_t irq_handler;
+	void *irq_data;
+
+	struct mutex range_lock;	/* ranges */
+	struct list_head ranges;
+
+	int minor;
+	struct cdev *cdev;
+	struct device *cdev_dev;
+	struct dentry *dbg;
+};
+
+/* pbus-core.c */
+extern struct class *pbus_class;
+extern dev_t pbus_devt;
+extern struct dentry *pbus_debugfs_root;
+#define PBUS_MAX_MINORS		64
+
+/* pbus-master.c */
+extern struct platform_driver pbus_master_driver;
+void pbus_release(struct kref *kref);
+int pbus_xfer(struct pbus *bus, bool write, u32 addr, void *buf, size_t len);
+int pbus_resync_reset(struct pbus *bus, bool pulse);
+void pbus_get_info(struct pbus *bus, struct pbus_ioc_info *info);
+void pbus_get_stats(struct pbus *bus, struct pbus_ioc_stats *stats);
+void pbus_reset_stats(struct pbus *bus);
+
+/* pbus-cdev.c */
+int pbus_cdev_add(struct pbus *bus);
+void pbus_cdev_del(struct pbus *bus);
+int pbus_range_add(struct pbus *bus, u64 start, u64 len, const void *owner,
+		   const char *who);
+int pbus_range_del(struct pbus *bus, u64 start, u64 len, const void *owner);
+
+/* pbus-slave.c */
+extern struct platform_driver pbus_slave_driver;
+
+#endif /* _PBUS_INTERNAL_H */

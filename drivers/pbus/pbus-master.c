@@ -1,0 +1,1217 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * pbus master end: drives the GPIO lines for the portable protocol core,
+ * splits transfers into frames, retries and resyncs, and exports the
+ * kernel API of include/linux/pbus.h.
+ *
+ * Lines are driven raw (wire levels) except RESET and IRQ, whose
+ * polarity comes from the DT flags.
+ */
+#include <linux/bitmap.h>
+#include <linux/debugfs.h>
+#include <linux/delay.h>
+#include <linux/device.h>
+#include <linux/err.h>
+#include <linux/gpio/consumer.h>
+#include <linux/interrupt.h>
+#include <linux/kernel.h>
+#include <linux/ktime.h>
+#include <linux/minmax.h>
+#include <linux/module.h>
+#include <linux/of.h>
+#include <linux/platform_device.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include <pbus_compat.h>
+#include "pbus_proto.h"
+#include "pbus-internal.h"
+
+#define CREATE_TRACE_POINTS
+#include "pbus-trace.h"
+
+#define PBUS_DEF_SPIN_US	20
+#define PBUS_DEF_TIMEOUT_US	5000
+#define PBUS_DEF_RETRIES	8
+/* Clean frames before the adaptive payload doubles again. */
+#define PBUS_CLEAN_TO_GROW	16
+/* Bounds of the resync sequence. */
+#define PBUS_SETTLE_TRIES	8
+#define PBUS_RESYNC_TRIES	3
+/* A level IRQ still asserted after the handler: rerun at most this often. */
+#define PBUS_IRQ_RERUNS		16
+
+static bool no_set_multiple;
+module_param(no_set_multiple, bool, 0444);
+MODULE_PARM_DESC(no_set_multiple,
+		 "write only changed data lines, one op each (as DT pbus,no-set-multiple)");
+
+static LIST_HEAD(pbus_list);
+static DEFINE_MUTEX(pbus_list_lock);
+
+/* ------------------------------------------------------------------------
+ * Wire level
+ */
+
+static void pbus_set_strobe(struct pbus *bus, bool level)
+{
+	bus->strobe_level = level;
+	gpiod_set_raw_value_cansleep(bus->strobe, level);
+}
+
+/* Drive @val on the data lines (which must be outputs). */
+static void pbus_data_set(struct pbus *bus, u8 val)
+{
+	unsigned long bits = val;
+	unsigned long changed = val ^ bus->data_val;
+	int i;
+
+	if (bus->multi || bus->rewrite_all) {
+		gpiod_set_raw_array_value_cansleep(PBUS_DATA_LINES,
+						   bus->data->desc,
+						   bus->data->info, &bits);
+	} else {
+		/* No set_multiple: one chip op per line, so skip equal ones. */
+		for_each_set_bit(i, &changed, PBUS_DATA_LINES)
+			gpiod_set_raw_value_cansleep(bus->data->desc[i],
+						     !!(val & BIT(i)));
+	}
+	bus->rewrite_all = false;
+	bus->data_val = val;
+}
+
+static int pbus_data_dir(struct pbus *bus, bool out)
+{
+	int i, ret;
+
+	for (i = 0; i < PBUS_DATA_LINES; i++) {
+		if (out)
+			ret = gpiod_direction_output_raw(bus->data->desc[i],
+							 !!(bus->data_val & BIT(i)));
+		else
+			ret = gpiod_direction_input(bus->data->desc[i]);
+		if (ret)
+			return ret;
+	}
+	bus->data_out = out;
+	return 0;
+}
+
+/* Samples D0..D7 and ACK in one array op; returns ACK, data in *@data. */
+static int pbus_sample(struct pbus *bus, u8 *data)
+{
+	unsigned long bits = 0;
+	int ret;
+
+	ret = gpiod_get_raw_array_value_cansleep(PBUS_RD_LINES, bus->rd, NULL,
+						 &bits);
+	if (ret)
+		return ret;
+	*data = bits & 0xff;
+	return !!(bits & BIT(PBUS_RD_ACK));
+}
+
+static int pbus_data_get(struct pbus *bus, u8 *data)
+{
+	unsigned long bits = 0;
+	int ret;
+
+	ret = gpiod_get_raw_array_value_cansleep(PBUS_DATA_LINES,
+						 bus->data->desc,
+						 bus->data->info, &bits);
+	*data = bits & 0xff;
+	return ret;
+}
+
+/*
+ * Wait until ACK equals the STROBE level: a short busy poll for a fast
+ * remote, then sleeping polls, always bounded by timeout_us. With @data,
+ * the data lines are sampled together with ACK.
+ */
+static int pbus_wait_ack(struct pbus *bus, u8 *data)
+{
+	ktime_t start = ktime_get();
+	s64 spin_ns = (s64)bus->spin_us * NSEC_PER_USEC;
+	s64 limit_ns = (s64)bus->timeout_us * NSEC_PER_USEC;
+	bool want = bus->strobe_level;
+	s64 el;
+	int ack;
+
+	for (;;) {
+		if (data)
+			ack = pbus_sample(bus, data);
+		else
+			ack = gpiod_get_raw_value_cansleep(bus->ack);
+		if (ack < 0)
+			return ack;
+		if (!!ack == want)
+			return 0;
+		el = ktime_to_ns(ktime_sub(ktime_get(), start));
+		if (el > limit_ns)
+			break;
+		if (el < spin_ns)
+			cpu_relax();
+		else
+			usleep_range(10, 40);
+	}
+	bus->stats.timeouts++;
+	trace_pbus_timeout(bus->name, !bus->data_out, want);
+	return -ETIMEDOUT;
+}
+
+static int pbus_op_put(void *ctx, const u8 *buf, size_t n)
+{
+	struct pbus *bus = ctx;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		pbus_data_set(bus, buf[i]);
+		pbus_set_strobe(bus, !bus->strobe_level);
+		ret = pbus_wait_ack(bus, NULL);
+		if (ret)
+			return ret;
+		bus->stats.wire_bytes++;
+	}
+	return 0;
+}
+
+static int pbus_op_turn_read(void *ctx)
+{
+	struct pbus *bus = ctx;
+	int ret;
+
+	ret = pbus_data_dir(bus, false);
+	if (ret)
+		return ret;
+	gpiod_set_raw_value_cansleep(bus->rw, 1);
+	return 0;
+}
+
+static int pbus_op_get(void *ctx, u8 *buf, size_t n)
+{
+	struct pbus *bus = ctx;
+	size_t i;
+	u8 val;
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		pbus_set_strobe(bus, !bus->strobe_level);
+		/*
+		 * One get_multiple returns data and ACK together. Lines read
+		 * one by one could sample the data before the ACK edge: poll
+		 * ACK alone, then read the data.
+		 */
+		if (bus->multi) {
+			ret = pbus_wait_ack(bus, &val);
+		} else {
+			ret = pbus_wait_ack(bus, NULL);
+			if (!ret)
+				ret = pbus_data_get(bus, &val);
+		}
+		if (ret)
+			return ret;
+		buf[i] = val;
+		bus->stats.wire_bytes++;
+	}
+	return 0;
+}
+
+static int pbus_op_turn_write(void *ctx)
+{
+	struct pbus *bus = ctx;
+	int ret;
+
+	gpiod_set_raw_value_cansleep(bus->rw, 0);
+	pbus_set_strobe(bus, !bus->strobe_level);
+	ret = pbus_wait_ack(bus, NULL);
+	if (ret)
+		return ret;
+	/* Frames start with all 8 lines written: no glitch survives them. */
+	bus->rewrite_all = true;
+	return pbus_data_dir(bus, true);
+}
+
+static const struct pbus_link_ops pbus_link_ops = {
+	.put = pbus_op_put,
+	.turn_read = pbus_op_turn_read,
+	.get = pbus_op_get,
+	.turn_write = pbus_op_turn_write,
+};
+
+/* ------------------------------------------------------------------------
+ * Frames, resync, link-up. All with bus->lock held.
+ */
+
+/* One frame, no retry. Returns a PBUS_XR_* result. */
+static int pbus_frame_once(struct pbus *bus, bool write, u32 addr, u8 *buf,
+			   u16 len)
+{
+	int r;
+
+	/* Left in read direction by a failed frame: turn the bus around. */
+	if (!bus->data_out && pbus_op_turn_write(bus))
+		return PBUS_XR_LINK;
+	bus->rewrite_all = true;
+	if (write)
+		r = pbus_master_write(&pbus_link_ops, bus, bus->tag, addr, buf,
+				      len);
+	else
+		r = pbus_master_read(&pbus_link_ops, bus, bus->tag, addr, buf,
+				     len, bus->scratch);
+	trace_pbus_frame(bus->name, write, bus->tag, addr, len, r);
+
+	switch (r) {
+	case PBUS_XR_OK:
+		bus->tag++;
+		bus->stats.frames++;
+		if (write)
+			bus->stats.bytes_written += len;
+		else
+			bus->stats.bytes_read += len;
+		break;
+	case PBUS_XR_CRC:
+		bus->stats.crc_errors++;
+		break;
+	case PBUS_XR_STATUS:
+		bus->stats.status_errors++;
+		break;
+	default:
+		break;
+	}
+	return r;
+}
+
+/* Reads one little-endian register of the remote's core block. */
+static int pbus_reg_read_once(struct pbus *bus, u32 reg, u32 *val)
+{
+	__le32 v;
+	int r;
+
+	r = pbus_frame_once(bus, false, PBUS_REG_BASE + reg, (u8 *)&v,
+			    sizeof(v));
+	if (r == PBUS_XR_OK)
+		*val = le32_to_cpu(v);
+	return r;
+}
+
+/*
+ * Resync: release the data lines, RW=1, bring STROBE to the ACK level
+ * (the remote may answer that edge, so repeat until it is stable), abort
+ * whatever frame the remote has in flight, then check MAGIC.
+ */
+static int pbus_resync_once(struct pbus *bus)
+{
+	int i, ack, r, stable = 0;
+	u32 magic;
+
+	if (pbus_data_dir(bus, false))
+		return -EIO;
+	gpiod_set_raw_value_cansleep(bus->rw, 1);
+	/* An answer to our last edge may still be on its way. */
+	if (!pbus_wait_ack(bus, NULL))
+		stable = 1;
+	for (i = 0; i < PBUS_SETTLE_TRIES && stable < 2; i++) {
+		usleep_range(bus->spin_us + 10, bus->spin_us + 50);
+		ack = gpiod_get_raw_value_cansleep(bus->ack);
+		if (ack < 0)
+			return ack;
+		if (!!ack == bus->strobe_level) {
+			stable++;
+		} else {
+			stable = 0;
+			pbus_set_strobe(bus, ack);
+		}
+	}
+	if (stable < 2)
+		return -ETIMEDOUT;
+
+	if (pbus_master_abort(&pbus_link_ops, bus, NULL))
+		return -ETIMEDOUT;
+
+	r = pbus_reg_read_once(bus, PBUS_REG_MAGIC, &magic);
+	if (r != PBUS_XR_OK)
+		return r == PBUS_XR_LINK ? -ETIMEDOUT : -EIO;
+	if (magic != PBUS_MAGIC) {
+		dev_dbg(bus->dev, "bad magic 0x%08x\n", magic);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+static int pbus_resync_locked(struct pbus *bus)
+{
+	int i, ret = -ETIMEDOUT;
+
+	for (i = 0; i < PBUS_RESYNC_TRIES; i++) {
+		bus->stats.resyncs++;
+		ret = pbus_resync_once(bus);
+		trace_pbus_resync(bus->name, ret);
+		if (!ret)
+			break;
+	}
+	if (ret && bus->link_up)
+		dev_warn(bus->dev, "remote lost (%d)\n", ret);
+	bus->link_up = !ret;
+	return ret;
+}
+
+/* Resync and read the remote's parameters. */
+static int pbus_link_up_locked(struct pbus *bus)
+{
+	u32 version, window, maxp;
+	int ret;
+
+	ret = pbus_resync_locked(bus);
+	if (ret)
+		return ret;
+	if (pbus_reg_read_once(bus, PBUS_REG_VERSION, &version) ||
+	    pbus_reg_read_once(bus, PBUS_REG_WINDOW_SIZE, &window) ||
+	    pbus_reg_read_once(bus, PBUS_REG_MAX_PAYLOAD, &maxp)) {
+		bus->link_up = false;
+		return -EIO;
+	}
+	if (version != PBUS_PROTO_VERSION)
+		dev_warn(bus->dev, "remote speaks protocol %u, we speak %u\n",
+			 version, PBUS_PROTO_VERSION);
+	if (maxp < PBUS_MIN_PAYLOAD) {
+		dev_err(bus->dev, "remote max payload %u too small\n", maxp);
+		bus->link_up = false;
+		return -EPROTO;
+	}
+	bus->proto_version = version;
+	bus->window_size = window;
+	bus->max_payload = min_t(u32, maxp, PBUS_MAX_PAYLOAD);
+	bus->cur_payload = bus->max_payload;
+	bus->clean_frames = 0;
+	return 0;
+}
+
+static int pbus_xr_to_errno(int r)
+{
+	switch (r) {
+	case PBUS_XR_LINK:
+		return -ETIMEDOUT;
+	case PBUS_XR_CRC:
+	case PBUS_XR_STATUS:
+		return -EIO;
+	case PBUS_XR_BUSY:
+		return -EBUSY;
+	case PBUS_XR_ADDR:
+		return -EFAULT;
+	case PBUS_XR_LEN:
+		return -EMSGSIZE;
+	case PBUS_XR_RO:
+		return -EPERM;
+	default:
+		return -EIO;
+	}
+}
+
+static int pbus_xfer_locked(struct pbus *bus, bool write, u32 addr, u8 *buf,
+			    size_t len)
+{
+	unsigned int attempt = 0;
+	u16 n;
+	int r;
+
+	if (!bus->link_up && pbus_link_up_locked(bus))
+		return -ENOTCONN;
+
+	while (len) {
+		n = min_t(size_t, len, bus->cur_payload);
+		r = pbus_frame_once(bus, write, addr, buf, n);
+		if (r == PBUS_XR_OK) {
+			addr += n;
+			buf += n;
+			len -= n;
+			attempt = 0;
+			if (++bus->clean_frames >= PBUS_CLEAN_TO_GROW &&
+			    bus->cur_payload < bus->max_payload) {
+				bus->cur_payload = min(bus->cur_payload * 2,
+						       bus->max_payload);
+				bus->clean_frames = 0;
+			}
+			continue;
+		}
+		if (!pbus_xfer_retryable(r) || attempt >= bus->retries) {
+			dev_dbg(bus->dev, "%s 0x%08x+%u failed: %d\n",
+				write ? "write" : "read", addr, n, r);
+			return pbus_xr_to_errno(r);
+		}
+		attempt++;
+		bus->stats.retries++;
+		bus->clean_frames = 0;
+		trace_pbus_retry(bus->name, attempt, r, bus->cur_payload);
+
+		switch (r) {
+		case PBUS_XR_LINK:
+			if (pbus_resync_locked(bus))
+				return -ENOTCONN;
+			fallthrough;
+		case PBUS_XR_CRC:
+			/* Noisy link: shorter frames fail less often. */
+			bus->cur_payload = max_t(u32, bus->cur_payload / 2,
+						 PBUS_MIN_PAYLOAD);
+			break;
+		case PBUS_XR_BUSY:
+			usleep_range(100, 200);
+			break;
+		default:
+			break;
+		}
+	}
+	return 0;
+}
+
+/* Entry point of every transfer: checks, bus lock, stats of failures. */
+int pbus_xfer(struct pbus *bus, bool write, u32 addr, void *buf, size_t len)
+{
+	int ret;
+
+	if (!len)
+		return 0;
+	if ((u64)addr + len > BIT_ULL(32))
+		return -EINVAL;
+
+	mutex_lock(&bus->lock);
+	if (bus->dead) {
+		ret = -ENODEV;
+	} else {
+		ret = pbus_xfer_locked(bus, write, addr, buf, len);
+		if (ret)
+			bus->stats.failed++;
+	}
+	mutex_unlock(&bus->lock);
+	return ret;
+}
+
+int pbus_resync_reset(struct pbus *bus, bool pulse)
+{
+	int ret;
+
+	mutex_lock(&bus->lock);
+	if (bus->dead) {
+		ret = -ENODEV;
+		goto out;
+	}
+	if (pulse) {
+		if (!bus->reset) {
+			ret = -EOPNOTSUPP;
+			goto out;
+		}
+		gpiod_set_value_cansleep(bus->reset, 1);
+		usleep_range(1000, 1500);
+		gpiod_set_value_cansleep(bus->reset, 0);
+		/* Let the remote come out of reset before talking to it. */
+		usleep_range(1000, 1500);
+	}
+	ret = pbus_link_up_locked(bus);
+	if (ret)
+		ret = -ENOTCONN;
+out:
+	mutex_unlock(&bus->lock);
+	return ret;
+}
+
+void pbus_get_info(struct pbus *bus, struct pbus_ioc_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	strscpy(info->name, bus->name, sizeof(info->name));
+	mutex_lock(&bus->lock);
+	info->proto_version = bus->proto_version;
+	info->window_size = bus->window_size;
+	info->max_payload = bus->cur_payload;
+	if (bus->link_up && !bus->dead)
+		info->flags |= PBUS_INFO_LINK_UP;
+	if (bus->multi)
+		info->flags |= PBUS_INFO_SET_MULTIPLE;
+	mutex_unlock(&bus->lock);
+}
+
+void pbus_get_stats(struct pbus *bus, struct pbus_ioc_stats *stats)
+{
+	mutex_lock(&bus->lock);
+	*stats = bus->stats;
+	mutex_unlock(&bus->lock);
+}
+
+void pbus_reset_stats(struct pbus *bus)
+{
+	mutex_lock(&bus->lock);
+	memset(&bus->stats, 0, sizeof(bus->stats));
+	mutex_unlock(&bus->lock);
+}
+
+/* ------------------------------------------------------------------------
+ * Exported API
+ */
+
+void pbus_release(struct kref *kref)
+{
+	struct pbus *bus = container_of(kref, struct pbus, kref);
+	struct pbus_range *r, *tmp;
+
+	list_for_each_entry_safe(r, tmp, &bus->ranges, node) {
+		list_del(&r->node);
+		kfree(r);
+	}
+	mutex_destroy(&bus->lock);
+	mutex_destroy(&bus->irq_lock);
+	mutex_destroy(&bus->range_lock);
+	of_node_put(bus->np);
+	put_device(bus->dev);
+	kfree(bus->scratch);
+	kfree(bus);
+}
+
+/**
+ * pbus_get() - get the pbus master referenced by a DT phandle
+ * @dev: consumer device; its DT node holds the phandle property
+ * @propname: name of the phandle property, e.g. "pbus"
+ *
+ * Takes a reference on the bus, its device and this module; drop them
+ * with pbus_put(). The bus stays valid memory after its master unbinds;
+ * transfers then fail with -ENODEV.
+ *
+ * Return: the bus, ERR_PTR(-EPROBE_DEFER) if the master is not bound yet,
+ * ERR_PTR(-ENOENT) if there is no such property, ERR_PTR(-ENODEV) if it
+ * points to no enabled "pbus,gpio-master" node or this module is going
+ * away.
+ */
+struct pbus *pbus_get(struct device *dev, const char *propname)
+{
+	struct device_node *np;
+	struct pbus *bus, *found = NULL;
+
+	if (!dev || !dev->of_node || !propname)
+		return ERR_PTR(-EINVAL);
+	np = of_parse_phandle(dev->of_node, propname, 0);
+	if (!np) {
+		dev_dbg(dev, "no %s phandle\n", propname);
+		return ERR_PTR(-ENOENT);
+	}
+	/* Deferring for a node that can never bind would hang the user. */
+	if (!of_device_is_compatible(np, "pbus,gpio-master") ||
+	    !of_device_is_available(np)) {
+		dev_err(dev, "%s: %pOF is no usable pbus master\n", propname,
+			np);
+		of_node_put(np);
+		return ERR_PTR(-ENODEV);
+	}
+
+	mutex_lock(&pbus_list_lock);
+	list_for_each_entry(bus, &pbus_list, node) {
+		if (bus->np == np) {
+			found = bus;
+			kref_get(&bus->kref);
+			break;
+		}
+	}
+	mutex_unlock(&pbus_list_lock);
+	of_node_put(np);
+
+	if (!found)
+		return ERR_PTR(-EPROBE_DEFER);
+	if (!try_module_get(THIS_MODULE)) {
+		kref_put(&found->kref, pbus_release);
+		return ERR_PTR(-ENODEV);
+	}
+	get_device(found->dev);
+	return found;
+}
+EXPORT_SYMBOL_GPL(pbus_get);
+
+/**
+ * pbus_put() - drop a reference taken by pbus_get()
+ * @bus: the bus; NULL or an error pointer is ignored
+ */
+void pbus_put(struct pbus *bus)
+{
+	if (IS_ERR_OR_NULL(bus))
+		return;
+	put_device(bus->dev);
+	kref_put(&bus->kref, pbus_release);
+	module_put(THIS_MODULE);
+}
+EXPORT_SYMBOL_GPL(pbus_put);
+
+static void devm_pbus_put(void *bus)
+{
+	pbus_put(bus);
+}
+
+/**
+ * devm_pbus_get() - resource-managed pbus_get()
+ * @dev: consumer device
+ * @propname: name of the phandle property
+ *
+ * The reference is dropped when @dev unbinds.
+ *
+ * Return: the bus or an ERR_PTR() as for pbus_get().
+ */
+struct pbus *devm_pbus_get(struct device *dev, const char *propname)
+{
+	struct pbus *bus = pbus_get(dev, propname);
+	int ret;
+
+	if (IS_ERR(bus))
+		return bus;
+	ret = devm_add_action_or_reset(dev, devm_pbus_put, bus);
+	return ret ? ERR_PTR(ret) : bus;
+}
+EXPORT_SYMBOL_GPL(devm_pbus_get);
+
+/**
+ * pbus_name() - name of a bus
+ * @bus: the bus
+ *
+ * Return: the name, as in /dev/pbus/<name>; valid while @bus is held.
+ */
+const char *pbus_name(struct pbus *bus)
+{
+	return bus->name;
+}
+EXPORT_SYMBOL_GPL(pbus_name);
+
+/**
+ * pbus_device() - the master's device, for messages
+ * @bus: the bus
+ *
+ * Return: the platform device of the master; valid while @bus is held.
+ */
+struct device *pbus_device(struct pbus *bus)
+{
+	return bus->dev;
+}
+EXPORT_SYMBOL_GPL(pbus_device);
+
+/**
+ * pbus_read() - read bytes from the remote's address space
+ * @bus: the bus
+ * @addr: first remote address
+ * @buf: destination
+ * @len: bytes; split into frames as needed
+ *
+ * Sleeps; takes the bus lock. Retries and resyncs on link errors.
+ *
+ * Return: 0, -EINVAL if @addr + @len passes 2^32, -ETIMEDOUT when the
+ * handshake kept timing out, -EIO when CRC or status kept failing,
+ * -EFAULT for an address the remote rejects, -EMSGSIZE for a length it
+ * rejects, -ENOTCONN when the link is down and resync failed, -ENODEV
+ * after the master unbound.
+ */
+int pbus_read(struct pbus *bus, u32 addr, void *buf, size_t len)
+{
+	return pbus_xfer(bus, false, addr, buf, len);
+}
+EXPORT_SYMBOL_GPL(pbus_read);
+
+/**
+ * pbus_write() - write bytes to the remote's address space
+ * @bus: the bus
+ * @addr: first remote address
+ * @buf: source
+ * @len: bytes; split into frames as needed
+ *
+ * Sleeps; takes the bus lock. A write retried after a lost status is
+ * recognised by the remote and not executed twice. Kernel users are not
+ * bound by the claims of the char device.
+ *
+ * Return: 0 or an error as for pbus_read(), plus -EPERM for a read-only
+ * location.
+ */
+int pbus_write(struct pbus *bus, u32 addr, const void *buf, size_t len)
+{
+	/* The core never writes to the buffer of a write frame. */
+	return pbus_xfer(bus, true, addr, (void *)buf, len);
+}
+EXPORT_SYMBOL_GPL(pbus_write);
+
+/**
+ * pbus_read32() - read a little-endian 32-bit word
+ * @bus: the bus
+ * @addr: remote address
+ * @val: the value, in CPU order
+ *
+ * Return: 0 or an error as for pbus_read().
+ */
+int pbus_read32(struct pbus *bus, u32 addr, u32 *val)
+{
+	__le32 v;
+	int ret;
+
+	ret = pbus_read(bus, addr, &v, sizeof(v));
+	if (!ret)
+		*val = le32_to_cpu(v);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(pbus_read32);
+
+/**
+ * pbus_write32() - write a little-endian 32-bit word
+ * @bus: the bus
+ * @addr: remote address
+ * @val: the value, in CPU order
+ *
+ * Return: 0 or an error as for pbus_write().
+ */
+int pbus_write32(struct pbus *bus, u32 addr, u32 val)
+{
+	__le32 v = cpu_to_le32(val);
+
+	return pbus_write(bus, addr, &v, sizeof(v));
+}
+EXPORT_SYMBOL_GPL(pbus_write32);
+
+/**
+ * pbus_request_irq() - install the handler of the remote's IRQ line
+ * @bus: the bus
+ * @handler: called in thread context when the line rises, and again
+ *	while it stays asserted after the handler returned (bounded)
+ * @data: cookie for @handler
+ *
+ * One handler per bus. If the line is already asserted the handler runs
+ * soon after this returns. The handler may use the bus; it must not call
+ * pbus_free_irq().
+ *
+ * Return: 0, -EOPNOTSUPP without an IRQ line, -EBUSY if a handler is
+ * installed, -ENODEV after the master unbound.
+ */
+int pbus_request_irq(struct pbus *bus, pbus_irq_handler_t handler,
+		     void *data)
+{
+	int ret = 0;
+
+	if (!handler)
+		return -EINVAL;
+	if (!bus->irq)
+		return -EOPNOTSUPP;
+	/* Under irq_lock: unbind cannot release the lines meanwhile. */
+	mutex_lock(&bus->irq_lock);
+	if (READ_ONCE(bus->dead)) {
+		ret = -ENODEV;
+	} else if (bus->irq_handler) {
+		ret = -EBUSY;
+	} else {
+		bus->irq_data = data;
+		bus->irq_handler = handler;
+		/* An edge before the handler was installed would be lost. */
+		if (gpiod_get_value_cansleep(bus->irq_gpio) > 0)
+			irq_wake_thread(bus->irq, bus);
+	}
+	mutex_unlock(&bus->irq_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(pbus_request_irq);
+
+/**
+ * pbus_free_irq() - remove the handler installed by pbus_request_irq()
+ * @bus: the bus
+ *
+ * Waits for a running handler to return.
+ */
+void pbus_free_irq(struct pbus *bus)
+{
+	mutex_lock(&bus->irq_lock);
+	bus->irq_handler = NULL;
+	bus->irq_data = NULL;
+	mutex_unlock(&bus->irq_lock);
+}
+EXPORT_SYMBOL_GPL(pbus_free_irq);
+
+/**
+ * pbus_reset_remote() - pulse the RESET line, then resync
+ * @bus: the bus
+ *
+ * Holds RESET asserted for at least 1 ms.
+ *
+ * Return: 0 when the remote answered afterwards, -EOPNOTSUPP without a
+ * RESET line, -ENOTCONN when it did not answer, -ENODEV after unbind.
+ */
+int pbus_reset_remote(struct pbus *bus)
+{
+	return pbus_resync_reset(bus, true);
+}
+EXPORT_SYMBOL_GPL(pbus_reset_remote);
+
+/**
+ * pbus_resync() - run the resync sequence and re-read the remote's info
+ * @bus: the bus
+ *
+ * Return: 0 when the remote answered, -ENOTCONN when it did not, -ENODEV
+ * after unbind.
+ */
+int pbus_resync(struct pbus *bus)
+{
+	return pbus_resync_reset(bus, false);
+}
+EXPORT_SYMBOL_GPL(pbus_resync);
+
+/**
+ * pbus_remote_window_size() - size of the remote's memory window
+ * @bus: the bus
+ *
+ * Return: bytes, as last read from the remote; 0 while it never answered.
+ */
+u32 pbus_remote_window_size(struct pbus *bus)
+{
+	u32 size;
+
+	mutex_lock(&bus->lock);
+	size = bus->window_size;
+	mutex_unlock(&bus->lock);
+	return size;
+}
+EXPORT_SYMBOL_GPL(pbus_remote_window_size);
+
+/**
+ * pbus_reserve() - reserve remote addresses for a kernel user
+ * @bus: the bus
+ * @addr: first address
+ * @len: bytes; @addr + @len must not pass 2^32
+ * @owner: name shown in debugfs; must stay valid until pbus_unreserve()
+ *
+ * User space can then neither claim nor write the range.
+ *
+ * Return: 0, -EINVAL for an empty or wrapping range, -EBUSY when it
+ * overlaps a claim or another reservation, -ENOMEM.
+ */
+int pbus_reserve(struct pbus *bus, u32 addr, u32 len, const char *owner)
+{
+	return pbus_range_add(bus, addr, len, NULL, owner ? owner : "kernel");
+}
+EXPORT_SYMBOL_GPL(pbus_reserve);
+
+/**
+ * pbus_unreserve() - drop a reservation made by pbus_reserve()
+ * @bus: the bus
+ * @addr: first address, as reserved
+ * @len: bytes, as reserved
+ */
+void pbus_unreserve(struct pbus *bus, u32 addr, u32 len)
+{
+	if (pbus_range_del(bus, addr, len, NULL))
+		dev_warn(bus->dev, "unreserve of unknown range 0x%08x+%u\n",
+			 addr, len);
+}
+EXPORT_SYMBOL_GPL(pbus_unreserve);
+
+/* ------------------------------------------------------------------------
+ * IRQ line
+ */
+
+static irqreturn_t pbus_irq_thread(int irq, void *data)
+{
+	struct pbus *bus = data;
+	int i;
+
+	mutex_lock(&bus->lock);
+	bus->stats.irqs++;
+	mutex_unlock(&bus->lock);
+
+	mutex_lock(&bus->irq_lock);
+	for (i = 0; i < PBUS_IRQ_RERUNS && bus->irq_handler; i++) {
+		bus->irq_handler(bus, bus->irq_data);
+		/* The remote keeps the line up while bits are pending. */
+		if (gpiod_get_value_cansleep(bus->irq_gpio) <= 0)
+			break;
+	}
+	mutex_unlock(&bus->irq_lock);
+	return IRQ_HANDLED;
+}
+
+/* ------------------------------------------------------------------------
+ * debugfs
+ */
+
+static int pbus_stats_show(struct seq_file *s, void *unused)
+{
+	struct pbus *bus = s->private;
+	struct pbus_ioc_stats st;
+
+	pbus_get_stats(bus, &st);
+	seq_printf(s, "frames %llu\n", st.frames);
+	seq_printf(s, "bytes_read %llu\n", st.bytes_read);
+	seq_printf(s, "bytes_written %llu\n", st.bytes_written);
+	seq_printf(s, "crc_errors %llu\n", st.crc_errors);
+	seq_printf(s, "status_errors %llu\n", st.status_errors);
+	seq_printf(s, "retries %llu\n", st.retries);
+	seq_printf(s, "timeouts %llu\n", st.timeouts);
+	seq_printf(s, "resyncs %llu\n", st.resyncs);
+	seq_printf(s, "irqs %llu\n", st.irqs);
+	seq_printf(s, "failed %llu\n", st.failed);
+	seq_printf(s, "wire_bytes %llu\n", st.wire_bytes);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(pbus_stats);
+
+static int pbus_info_show(struct seq_file *s, void *unused)
+{
+	struct pbus *bus = s->private;
+	struct pbus_ioc_info info;
+	struct pbus_range *r;
+
+	pbus_get_info(bus, &info);
+	seq_printf(s, "name %s\n", info.name);
+	seq_printf(s, "link_up %u\n", !!(info.flags & PBUS_INFO_LINK_UP));
+	seq_printf(s, "proto_version %u\n", info.proto_version);
+	seq_printf(s, "window_size %u\n", info.window_size);
+	seq_printf(s, "max_payload %u\n", bus->max_payload);
+	seq_printf(s, "cur_payload %u\n", info.max_payload);
+	seq_printf(s, "set_multiple %u\n", bus->multi);
+	seq_printf(s, "spin_us %u\n", bus->spin_us);
+	seq_printf(s, "timeout_us %u\n", bus->timeout_us);
+	seq_printf(s, "retries %u\n", bus->retries);
+	seq_printf(s, "irq %d\n", bus->irq);
+	seq_printf(s, "reset_line %u\n", !!bus->reset);
+	mutex_lock(&bus->range_lock);
+	list_for_each_entry(r, &bus->ranges, node) {
+		if (r->owner)
+			seq_printf(s, "claim 0x%08llx-0x%08llx file\n",
+				   r->start, r->end - 1);
+		else
+			seq_printf(s, "reserved 0x%08llx-0x%08llx %s\n",
+				   r->start, r->end - 1, r->who);
+	}
+	mutex_unlock(&bus->range_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(pbus_info);
+
+static ssize_t pbus_resync_write(struct file *file, const char __user *ubuf,
+				 size_t count, loff_t *ppos)
+{
+	struct pbus *bus = file->private_data;
+	int ret;
+
+	ret = pbus_resync(bus);
+	return ret ? ret : count;
+}
+
+static const struct file_operations pbus_resync_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = pbus_resync_write,
+	.llseek = noop_llseek,
+};
+
+static void pbus_debugfs_add(struct pbus *bus)
+{
+	if (IS_ERR_OR_NULL(pbus_debugfs_root))
+		return;
+	bus->dbg = debugfs_create_dir(bus->name, pbus_debugfs_root);
+	debugfs_create_file("stats", 0444, bus->dbg, bus, &pbus_stats_fops);
+	debugfs_create_file("info", 0444, bus->dbg, bus, &pbus_info_fops);
+	debugfs_create_file("resync", 0200, bus->dbg, bus, &pbus_resync_fops);
+}
+
+/* ------------------------------------------------------------------------
+ * Platform driver
+ */
+
+static int pbus_master_lines(struct pbus *bus)
+{
+	struct device *dev = bus->dev;
+	int i;
+
+	bus->data = devm_gpiod_get_array(dev, "data", GPIOD_OUT_LOW);
+	if (IS_ERR(bus->data))
+		return dev_err_probe(dev, PTR_ERR(bus->data),
+				     "data-gpios\n");
+	if (bus->data->ndescs != PBUS_DATA_LINES)
+		return dev_err_probe(dev, -EINVAL,
+				     "data-gpios: need %d lines, got %u\n",
+				     PBUS_DATA_LINES, bus->data->ndescs);
+	bus->data_out = true;
+
+	bus->rw = devm_gpiod_get(dev, "rw", GPIOD_OUT_LOW);
+	if (IS_ERR(bus->rw))
+		return dev_err_probe(dev, PTR_ERR(bus->rw), "rw-gpios\n");
+	bus->strobe = devm_gpiod_get(dev, "strobe", GPIOD_OUT_LOW);
+	if (IS_ERR(bus->strobe))
+		return dev_err_probe(dev, PTR_ERR(bus->strobe),
+				     "strobe-gpios\n");
+	bus->ack = devm_gpiod_get(dev, "ack", GPIOD_IN);
+	if (IS_ERR(bus->ack))
+		return dev_err_probe(dev, PTR_ERR(bus->ack), "ack-gpios\n");
+	bus->irq_gpio = devm_gpiod_get_optional(dev, "irq", GPIOD_IN);
+	if (IS_ERR(bus->irq_gpio))
+		return dev_err_probe(dev, PTR_ERR(bus->irq_gpio),
+				     "irq-gpios\n");
+	/* Deasserted: the remote runs. */
+	bus->reset = devm_gpiod_get_optional(dev, "reset", GPIOD_OUT_LOW);
+	if (IS_ERR(bus->reset))
+		return dev_err_probe(dev, PTR_ERR(bus->reset),
+				     "reset-gpios\n");
+
+	for (i = 0; i < PBUS_DATA_LINES; i++)
+		bus->rd[i] = bus->data->desc[i];
+	bus->rd[PBUS_RD_ACK] = bus->ack;
+
+	/*
+	 * gpiolib's array fast path exists only when D0..D7 are lines 0..7
+	 * of one chip; otherwise every array op is a loop over the lines
+	 * anyway. "pbus,no-set-multiple" forces the per-line mode for chips
+	 * without set_multiple/get_multiple (e.g. pinctrl-bcm2835).
+	 */
+	bus->multi = bus->data->info && !no_set_multiple &&
+		     !device_property_read_bool(dev, "pbus,no-set-multiple");
+	return 0;
+}
+
+static int pbus_master_irq(struct pbus *bus)
+{
+	unsigned long trig;
+	int irq, ret;
+
+	if (!bus->irq_gpio)
+		return 0;
+	irq = gpiod_to_irq(bus->irq_gpio);
+	if (irq < 0)
+		return dev_err_probe(bus->dev, irq, "irq-gpios: no IRQ\n");
+	/* Rising edge of the logical level: DT flags give the polarity. */
+	trig = gpiod_is_active_low(bus->irq_gpio) ? IRQF_TRIGGER_FALLING :
+						    IRQF_TRIGGER_RISING;
+	ret = request_threaded_irq(irq, NULL, pbus_irq_thread,
+				   trig | IRQF_ONESHOT, bus->name, bus);
+	if (ret)
+		return dev_err_probe(bus->dev, ret, "request IRQ %d\n", irq);
+	bus->irq = irq;
+	return 0;
+}
+
+static int pbus_master_probe(struct platform_device *pdev)
+{
+	struct device *dev = &pdev->dev;
+	const char *label;
+	struct pbus *bus;
+	int ret;
+
+	bus = kzalloc(sizeof(*bus), GFP_KERNEL);
+	if (!bus)
+		return -ENOMEM;
+	kref_init(&bus->kref);
+	INIT_LIST_HEAD(&bus->node);
+	INIT_LIST_HEAD(&bus->ranges);
+	mutex_init(&bus->lock);
+	mutex_init(&bus->irq_lock);
+	mutex_init(&bus->range_lock);
+	bus->dev = get_device(dev);
+	bus->np = of_node_get(dev->of_node);
+	bus->minor = -1;
+
+	if (device_property_read_string(dev, "label", &label))
+		label = dev_name(dev);
+	if (strscpy(bus->name, label, sizeof(bus->name)) < 0 ||
+	    strchr(bus->name, '/')) {
+		ret = dev_err_probe(dev, -EINVAL, "bad label \"%s\"\n", label);
+		goto err_put;
+	}
+
+	bus->spin_us = PBUS_DEF_SPIN_US;
+	bus->timeout_us = PBUS_DEF_TIMEOUT_US;
+	bus->retries = PBUS_DEF_RETRIES;
+	device_property_read_u32(dev, "pbus,spin-us", &bus->spin_us);
+	device_property_read_u32(dev, "pbus,timeout-us", &bus->timeout_us);
+	device_property_read_u32(dev, "pbus,retries", &bus->retries);
+	if (bus->timeout_us < 1 || bus->timeout_us > USEC_PER_SEC ||
+	    bus->spin_us > bus->timeout_us || bus->retries > 100) {
+		ret = dev_err_probe(dev, -EINVAL,
+				    "bad pbus,spin-us/timeout-us/retries\n");
+		goto err_put;
+	}
+	bus->max_payload = PBUS_MIN_PAYLOAD;
+	bus->cur_payload = PBUS_MIN_PAYLOAD;
+
+	/* Read frames: payload + status + CRC. */
+	bus->scratch = kmalloc(PBUS_MAX_PAYLOAD + 3, GFP_KERNEL);
+	if (!bus->scratch) {
+		ret = -ENOMEM;
+		goto err_put;
+	}
+
+	ret = pbus_master_lines(bus);
+	if (ret)
+		goto err_put;
+
+	mutex_lock(&bus->lock);
+	ret = pbus_link_up_locked(bus);
+	mutex_unlock(&bus->lock);
+	if (ret)
+		dev_info(dev, "remote absent (%d); retrying on first use\n",
+			 ret);
+	else
+		dev_info(dev, "remote v%u, window %u bytes, payload %u%s\n",
+			 bus->proto_version, bus->window_size,
+			 bus->max_payload,
+			 bus->multi ? "" : ", per-line data writes");
+
+	ret = pbus_master_irq(bus);
+	if (ret)
+		goto err_put;
+
+	ret = pbus_cdev_add(bus);
+	if (ret)
+		goto err_irq;
+
+	pbus_debugfs_add(bus);
+	platform_set_drvdata(pdev, bus);
+
+	mutex_lock(&pbus_list_lock);
+	list_add_tail(&bus->node, &pbus_list);
+	mutex_unlock(&pbus_list_lock);
+	return 0;
+
+err_irq:
+	if (bus->irq)
+		free_irq(bus->irq, bus);
+err_put:
+	kref_put(&bus->kref, pbus_release);
+	return ret;
+}
+
+static void pbus_master_do_remove(struct platform_device *pdev)
+{
+	struct pbus *bus = platform_get_drvdata(pdev);
+
+	/* No new pbus_get() users. */
+	mutex_lock(&pbus_list_lock);
+	list_del_init(&bus->node);
+	mutex_unlock(&pbus_list_lock);
+
+	/* Wait for a transfer in flight; the lines go away after us. */
+	mutex_lock(&bus->lock);
+	WRITE_ONCE(bus->dead, true);
+	bus->link_up = false;
+	mutex_unlock(&bus->lock);
+
+	/* Waits for pbus_request_irq() and a running handler. */
+	mutex_lock(&bus->irq_lock);
+	bus->irq_handler = NULL;
+	mutex_unlock(&bus->irq_lock);
+	if (bus->irq)
+		free_irq(bus->irq, bus);
+
+	debugfs_remove_recursive(bus->dbg);
+	pbus_cdev_del(bus);
+	kref_put(&bus->kref, pbus_release);
+}
+
+PBUS_PLATFORM_REMOVE(pbus_master_remove, pbus_master_do_remove)
+
+static const struct of_device_id pbus_master_of_match[] = {
+	{ .compatible = "pbus,gpio-master" },
+	{ }
+};
+MODULE_DEVICE_TABLE(of, pbus_master_of_match);
+
+struct platform_driver pbus_master_driver = {
+	.probe = pbus_master_probe,
+	.remove = pbus_master_remove,
+	.driver = {
+		.name = "pbus-master",
+		.of_match_table = pbus_master_of_match,
+	},
+};
