@@ -1,0 +1,154 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# pbus slave end core registers, read and written by the master end through
+# /dev/pbus/<name>: MAGIC/VERSION/WINDOW_SIZE/MAX_PAYLOAD values, read-only
+# registers refuse writes, SCRATCH read/write, IRQ_STATUS write-1-to-clear
+# with bits raised through the slave's debugfs "raise_irq", refused
+# addresses (outside the window, unaligned or unknown registers). TAP output.
+#
+# Needs: pbus.ko loaded with a master end wired to a slave end in the same
+# system (QEMU guest with the test cable), debugfs, pbusctl.
+# Env: PBUS_DEV (default /dev/pbus/pbus0), PBUSCTL (default: found in PATH
+# or next to this script), PBUS_SLAVE_DBG (default: the first directory
+# under /sys/kernel/debug/pbus/ that has a raise_irq file).
+
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/target/lib.sh
+. "$here/lib.sh"
+
+DEV=${PBUS_DEV:-/dev/pbus/pbus0}
+if [ -z "$PBUSCTL" ]; then
+	for p in "$(command -v pbusctl 2>/dev/null)" "$here/pbusctl" \
+		 "$here/../../tools/pbusctl" /usr/local/bin/pbusctl; do
+		[ -n "$p" ] && [ -x "$p" ] && PBUSCTL=$p && break
+	done
+fi
+
+[ -d /sys/kernel/debug/pbus ] ||
+	mount -t debugfs none /sys/kernel/debug 2>/dev/null
+if [ -z "$PBUS_SLAVE_DBG" ]; then
+	for d in /sys/kernel/debug/pbus/*; do
+		[ -f "$d/raise_irq" ] && PBUS_SLAVE_DBG=$d && break
+	done
+fi
+SDBG=$PBUS_SLAVE_DBG
+
+[ -c "$DEV" ] || skip_all "no $DEV"
+[ -n "$PBUSCTL" ] || skip_all "no pbusctl"
+[ -f "$SDBG/state" ] || skip_all "no slave end debugfs"
+
+REG=0xffff0000
+MAGIC=$((REG + 0x00))
+VERSION=$((REG + 0x04))
+WINDOW_SIZE=$((REG + 0x08))
+MAX_PAYLOAD=$((REG + 0x0c))
+IRQ_STATUS=$((REG + 0x10))
+IRQ_ENABLE=$((REG + 0x14))
+SCRATCH=$((REG + 0x18))
+
+# peek ADDR [LEN]: the bytes read, space separated; fails like pbusctl
+peek() {
+	out=$("$PBUSCTL" -d "$DEV" peek "$1" "${2:-4}" 2>/dev/null) || return 1
+	echo "$out" | cut -d' ' -f2- | tr '\n' ' ' | sed 's/ *$//'
+}
+
+# peek32 ADDR: a 32-bit little-endian register, in decimal
+peek32() {
+	b=$(peek "$1") || return 1
+	# shellcheck disable=SC2086
+	set -- $b
+	[ $# -eq 4 ] || return 1
+	echo $((0x$4$3$2$1))
+}
+
+# poke32 ADDR VALUE: write a 32-bit little-endian register
+poke32() {
+	v=$(($2))
+	"$PBUSCTL" -d "$DEV" poke "$1" $((v & 0xff)) $(((v >> 8) & 0xff)) \
+		$(((v >> 16) & 0xff)) $(((v >> 24) & 0xff)) >/dev/null 2>&1
+}
+
+# refused DESC CMD...: ok when CMD fails
+refused() {
+	d=$1
+	shift
+	if "$@" >/dev/null 2>&1; then not_ok "$d (accepted)"; else ok "$d"; fi
+}
+
+state_get() { awk -v k="$1" '$1 == k { print $2 }' "$SDBG/state"; }
+
+dmesg_mark
+
+# --- read-only registers --------------------------------------------------
+assert_eq "MAGIC reads 50 42 55 53" "50 42 55 53" "$(peek $MAGIC)"
+assert_eq "MAGIC as a word is 0x53554250" $((0x53554250)) "$(peek32 $MAGIC)"
+assert_eq "VERSION is 1" 1 "$(peek32 $VERSION)"
+win=$(peek32 $WINDOW_SIZE)
+assert_eq "WINDOW_SIZE matches the slave" "$(state_get window_size)" "$win"
+info_win=$("$PBUSCTL" -d "$DEV" info 2>/dev/null | sed -n 's/^window_size //p')
+assert_eq "WINDOW_SIZE matches pbusctl info" "$win" "$info_win"
+assert_eq "MAX_PAYLOAD matches the slave" "$(state_get max_payload)" \
+	"$(peek32 $MAX_PAYLOAD)"
+assert_eq "all core registers in one 28-byte read" \
+	"50 42 55 53 01 00 00 00" "$(peek $MAGIC 28 | cut -d' ' -f1-8)"
+
+refused "write to MAGIC refused" poke32 $MAGIC 0x11223344
+assert_eq "MAGIC unchanged after the refused write" "50 42 55 53" \
+	"$(peek $MAGIC)"
+refused "write to WINDOW_SIZE refused" poke32 $WINDOW_SIZE 16
+assert_eq "WINDOW_SIZE unchanged after the refused write" "$win" \
+	"$(peek32 $WINDOW_SIZE)"
+refused "write to VERSION refused" poke32 $VERSION 2
+
+# --- SCRATCH --------------------------------------------------------------
+assert_cmd "SCRATCH write 0x12345678" poke32 $SCRATCH 0x12345678
+assert_eq "SCRATCH reads 78 56 34 12" "78 56 34 12" "$(peek $SCRATCH)"
+assert_cmd "SCRATCH write 0xa5c3e1f0" poke32 $SCRATCH 0xa5c3e1f0
+assert_eq "SCRATCH reads 0xa5c3e1f0" $((0xa5c3e1f0)) "$(peek32 $SCRATCH)"
+poke32 $SCRATCH 0
+
+# --- IRQ_STATUS / IRQ_ENABLE ----------------------------------------------
+poke32 $IRQ_ENABLE 0
+poke32 $IRQ_STATUS 0xffffffff
+assert_eq "IRQ_STATUS clear" 0 "$(peek32 $IRQ_STATUS)"
+echo 0x5 > "$SDBG/raise_irq"
+assert_eq "raise_irq 0x5 sets IRQ_STATUS" 5 "$(peek32 $IRQ_STATUS)"
+assert_eq "IRQ line low while IRQ_ENABLE is 0" 0 "$(state_get irq_line)"
+assert_cmd "IRQ_ENABLE write 0x1" poke32 $IRQ_ENABLE 1
+assert_eq "IRQ_ENABLE reads 1" 1 "$(peek32 $IRQ_ENABLE)"
+assert_eq "IRQ line high when STATUS & ENABLE" 1 "$(state_get irq_line)"
+assert_cmd "IRQ_STATUS write 1 to bit 0" poke32 $IRQ_STATUS 1
+assert_eq "IRQ_STATUS bit 0 cleared, bit 2 kept" 4 "$(peek32 $IRQ_STATUS)"
+assert_eq "IRQ line low again" 0 "$(state_get irq_line)"
+poke32 $IRQ_STATUS 0
+assert_eq "writing 0 to IRQ_STATUS clears nothing" 4 "$(peek32 $IRQ_STATUS)"
+poke32 $IRQ_STATUS 4
+assert_eq "IRQ_STATUS clear again" 0 "$(peek32 $IRQ_STATUS)"
+poke32 $IRQ_ENABLE 0
+
+# --- refused addresses ----------------------------------------------------
+if [ -n "$win" ] && [ "$win" -ge 8 ]; then
+	assert_cmd "last word of the window readable" \
+		peek $((win - 4)) 4
+	refused "read at the window end refused" peek "$win" 4
+	refused "read straddling the window end refused" peek $((win - 2)) 4
+	refused "write at the window end refused" \
+		"$PBUSCTL" -d "$DEV" poke "$win" 1 2 3 4
+else
+	not_ok "window size unknown: out-of-window checks not run"
+fi
+refused "read between window and registers refused" peek 0x80000000 4
+refused "unaligned register read refused" peek $((REG + 2)) 4
+refused "partial register read refused" peek $MAGIC 2
+refused "unknown core register refused" peek $((REG + 0x20)) 4
+refused "read past the register block refused" peek $((REG + 0x1000)) 4
+if [ "$(state_get user)" = 0 ]; then
+	refused "user register without a user refused" peek $((REG + 0x100)) 4
+else
+	skip "the slave has a user: user registers are its own"
+fi
+assert_eq "MAGIC still reads after the refused accesses" "50 42 55 53" \
+	"$(peek $MAGIC)"
+
+dmesg_clean "kernel log clean"
+finish
