@@ -24,6 +24,15 @@ if [ -z "$PBUSCTL" ]; then
 	done
 fi
 
+# Not loaded yet (QEMU guest with the test cable): load; finish unloads.
+if [ ! -c "$DEV" ] && command -v modprobe >/dev/null 2>&1; then
+	if modinfo pbus_cable >/dev/null 2>&1; then
+		load_modules pbus_cable
+	fi
+	load_modules pbus
+	wait_for 5 test -c "$DEV"
+fi
+
 [ -d /sys/kernel/debug/pbus ] ||
 	mount -t debugfs none /sys/kernel/debug 2>/dev/null
 if [ -z "$PBUS_SLAVE_DBG" ]; then

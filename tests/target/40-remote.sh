@@ -104,7 +104,7 @@ crc32() {
 				c = and(c, 1) ? xor(rshift(c, 1), 3988292384) : rshift(c, 1)
 		}
 	}
-	END { printf "%u\n", xor(c, 4294967295) }'
+	END { printf "%.0f\n", xor(c, 4294967295) }'
 }
 
 # boot IMAGE: clear the image area, load IMAGE at 0, set the resource
