@@ -14,14 +14,23 @@
 /*
  * 6.11: platform_driver.remove returns void (6.3..6.10 had remove_new).
  * Define the callback with PBUS_PLATFORM_REMOVE(name, fn) where fn is
- * "void fn(struct platform_device *)", and use .remove = name.
+ * "void fn(struct platform_device *)", and use .remove = name. (checkpatch's
+ * MACRO_WITH_FLOW_CONTROL is a false positive here: the return belongs to
+ * the function the macro defines; make lint allows it for this file.)
  */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
 #define PBUS_PLATFORM_REMOVE(name, fn)					\
-	static void name(struct platform_device *pdev) { fn(pdev); }
+	static void name(struct platform_device *pdev)			\
+	{								\
+		fn(pdev);						\
+	}
 #else
 #define PBUS_PLATFORM_REMOVE(name, fn)					\
-	static int name(struct platform_device *pdev) { fn(pdev); return 0; }
+	static int name(struct platform_device *pdev)			\
+	{								\
+		fn(pdev);						\
+		return 0;						\
+	}
 #endif
 
 /* 6.4: class_create() lost its module argument. */
@@ -45,6 +54,12 @@
 #define pbus_assign_str(dst, src)	__assign_str(dst, src)
 #endif
 
+/*
+ * 6.12: no_llseek is gone (a NULL since 6.0). Leave file_operations.llseek
+ * unset instead: a NULL ->llseek fails lseek() with -ESPIPE in the whole
+ * range (5.15 vfs_llseek() falls back to no_llseek(); since 6.0 open clears
+ * FMODE_LSEEK). No wrapper needed.
+ */
 
 /*
  * Test cable (tests/cable/pbus_cable.c) and other gpio_chip providers.
@@ -67,9 +82,9 @@ static inline void pbus_gpiochip_set_fwnode(struct gpio_chip *gc,
 }
 
 /*
- * 6.0: generic_handle_domain_irq_safe() runs a domain's interrupt from any
- * context (used from 6.1 on); before, disable local interrupts around
- * generic_handle_domain_irq().
+ * 6.1: generic_handle_domain_irq_safe() runs a domain's interrupt from any
+ * context; before, disable local interrupts around
+ * generic_handle_domain_irq() (5.13).
  */
 static inline int pbus_generic_handle_domain_irq_safe(struct irq_domain *domain,
 						      unsigned int hwirq)
@@ -110,6 +125,15 @@ struct rproc;
 int rproc_elf_sanity_check(struct rproc *rproc, const struct firmware *fw);
 u64 rproc_elf_get_boot_addr(struct rproc *rproc, const struct firmware *fw);
 int rproc_elf_load_rsc_table(struct rproc *rproc, const struct firmware *fw);
+
+/*
+ * pbus_rpmsg: the same holds for rproc_vq_interrupt() (EXPORT_SYMBOL,
+ * declared in remoteproc_internal.h, unchanged 5.15 .. 6.12), which a
+ * vring transport calls to signal a vring to the virtio driver.
+ */
+#include <linux/interrupt.h>
+
+irqreturn_t rproc_vq_interrupt(struct rproc *rproc, int vq_id);
 #endif
 
 #endif /* _PBUS_COMPAT_H */

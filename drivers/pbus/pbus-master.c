@@ -29,7 +29,7 @@
 #include "pbus-internal.h"
 
 #define CREATE_TRACE_POINTS
-#include "pbus-trace.h"
+#include "pbus_trace.h"
 
 #define PBUS_DEF_SPIN_US	20
 #define PBUS_DEF_TIMEOUT_US	5000

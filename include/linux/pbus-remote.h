@@ -52,6 +52,24 @@
 #define PBUS_RP_MBOX_SLOT_HDR	4
 #define PBUS_RP_MBOX_HOST_READY	1	/* host rpmsg side up: remote may announce */
 
+/*
+ * pbus_remote.ko places the rings at the top of its window and refuses
+ * images reaching into them. START, STOP, RESET and a crash reset both
+ * rings (heads and tails 0) and clear MBOX_CTRL: the host writes
+ * HOST_READY after START (BOOTING or RUNNING), and again whenever its
+ * rpmsg side restarts (a 0 -> HOST_READY transition re-announces). A
+ * write to IN_HEAD that moves it backwards or beyond IN_TAIL + slots, or
+ * to OUT_TAIL beyond OUT_HEAD or backwards, is refused (bus ADDR error).
+ *
+ * Endpoints of pbus_remote.ko (rpmsg addresses; echoes go back to the
+ * source address, byte-equal):
+ */
+#define PBUS_RP_EPT_ECHO	0x400	/* echo, not announced (rpmsg_ctrl) */
+#define PBUS_RP_EPT_SAMPLE	0x401	/* "rpmsg-client-sample": echo */
+#define PBUS_RP_EPT_RAW		0x402	/* "rpmsg-raw": echo */
+#define PBUS_RP_EPT_TTY		0x403	/* "rpmsg-tty": echo */
+#define PBUS_RP_EPT_BRIDGE	0x404	/* "rpmsg-raw": /dev/pbus-rpmsg-bridgeN */
+
 #define PBUS_RP_MAGIC		0x43525052u	/* "RPRC" little-endian */
 
 /* PBUS_RP_CONTROL commands */
@@ -89,9 +107,12 @@
 #define PBUS_RP_CRASH_FATAL	1	/* the remote reported a fatal error */
 #define PBUS_RP_CRASH_WATCHDOG	2	/* a service stopped making progress */
 
-/* Attention bits in the slave's PBUS_REG_IRQ_STATUS */
-#define PBUS_RP_IRQ_VRING	(1u << 0)	/* remote kicked a vring */
-#define PBUS_RP_IRQ_READY	(1u << 1)	/* boot finished (or failed) */
-#define PBUS_RP_IRQ_CRASH	(1u << 2)	/* crashed */
+/*
+ * Attention bits in the slave's PBUS_REG_IRQ_STATUS. Plain constants, not
+ * BIT(): this header includes nothing, so MCU ports use it as it is.
+ */
+#define PBUS_RP_IRQ_VRING	0x1u	/* remote kicked a vring */
+#define PBUS_RP_IRQ_READY	0x2u	/* boot finished (or failed) */
+#define PBUS_RP_IRQ_CRASH	0x4u	/* crashed */
 
 #endif /* _LINUX_PBUS_REMOTE_H */
