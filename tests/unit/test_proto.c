@@ -288,7 +288,7 @@ static void test_loopback_basic(void)
 	unsigned int i, j;
 
 	seed(2);
-	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(lens); i++) {
 		uint32_t addr = 100 * i + 3;
 
 		for (j = 0; j < lens[i]; j++)
@@ -322,7 +322,7 @@ static void test_backend_errors(void)
 	uint8_t a[16] = { 1, 2, 3 }, b[16];
 	unsigned int i;
 
-	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(map); i++) {
 		r->m->forced = true;
 		r->m->force = map[i].st;
 		CHECK_EQ(rwrite(r, i, 0, a, 16), map[i].xr);
@@ -692,8 +692,10 @@ static void test_random_faults(void)
 	int t, k;
 
 	seed(0x5eed);
-	for (t = 0; t < WIN; t++)
-		shadow[t] = r->m->data[t] = rnd();
+	for (t = 0; t < WIN; t++) {
+		r->m->data[t] = rnd();
+		shadow[t] = r->m->data[t];
+	}
 	for (t = 0; t < NTRANS; t++) {
 		bool wr = rnd() & 1;
 		uint16_t len = 1 + rnd() % (rnd() & 1 ? MAXP : 16);
@@ -734,22 +736,24 @@ static void test_random_faults(void)
 			failed++;
 			continue;
 		}
-		if (wr) {
+		if (wr)
 			memcpy(shadow + addr, a, len);
-		} else if (memcmp(b, shadow + addr, len)) {
+		else if (memcmp(b, shadow + addr, len))
 			corrupted_ok++;
-		}
 		if (memcmp(r->m->data, shadow, WIN)) {
 			corrupted_ok++;
 			memcpy(shadow, r->m->data, WIN);
 		}
 	}
-	printf("     %d transactions, %ld frames, %ld faults injected (flip %ld, drop %ld, rw %ld, timeout %ld), %ld retries, %u dup writes acked\n",
-	       NTRANS, attempts, faulted, kinds[WF_FLIP], kinds[WF_DROP],
-	       kinds[WF_RW], kinds[WF_TIMEOUT], retries, r->sm.cnt.dup_writes);
-	printf("     results: ok %ld link %ld crc %ld status %ld; corrupted-but-OK %ld, gave up %ld\n",
-	       results[0], results[1], results[2], results[3], corrupted_ok,
-	       failed);
+	printf("     %d transactions, %ld frames, %ld faults injected ",
+	       NTRANS, attempts, faulted);
+	printf("(flip %ld, drop %ld, rw %ld, timeout %ld), ",
+	       kinds[WF_FLIP], kinds[WF_DROP], kinds[WF_RW], kinds[WF_TIMEOUT]);
+	printf("%ld retries, %u dup writes acked\n",
+	       retries, r->sm.cnt.dup_writes);
+	printf("     results: ok %ld link %ld crc %ld status %ld; ",
+	       results[0], results[1], results[2], results[3]);
+	printf("corrupted-but-OK %ld, gave up %ld\n", corrupted_ok, failed);
 	CHECK_EQ(corrupted_ok, 0);
 	CHECK_EQ(failed, 0);
 	CHECK(faulted > NTRANS / 4);

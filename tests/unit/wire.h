@@ -7,6 +7,8 @@
 #ifndef PBUS_TEST_WIRE_H
 #define PBUS_TEST_WIRE_H
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
