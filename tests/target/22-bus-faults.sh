@@ -1,0 +1,312 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# pbus master end under injected wire faults (test cable debugfs). TAP output.
+#
+#  a) flip_every=1000 (all lines eligible): random payloads of 1 B..64 KiB at
+#     random addresses written (pbusctl load) and read back (pbusctl dump),
+#     compared with the test's own reference copy of the whole region;
+#     retries go up, failed stays 0; at the end, faults off, the whole region
+#     holds what the reference says.
+#  b) a stuck line (D0, then STROBE, then ACK): a read and a write fail with
+#     EIO/ETIMEDOUT/ENOTCONN within the bound derived from the master's
+#     timeout_us/retries/spin_us (docs/protocol.md, "Failure time bound"),
+#     the failed write changed nothing, and after "stick off" the next
+#     transfer works.
+#  c) drop_ack (1 and 3 lost ACK toggles): the transfer recovers by a resync.
+#  d) cable multiple=0 + master no_set_multiple=1: a smaller round of a).
+#
+# Env: PBUS_DEV (/dev/pbus/pbus0), PBUSCTL (found in PATH or next to the tree),
+# PBUS_FAULT_BYTES (payload bytes written in a), default 524288; each is also
+# read back: 1 MiB of traffic), PBUS_FAULT_SECONDS (time cap of a), default 100),
+# PBUS_FAULT_BYTES_D / PBUS_FAULT_SECONDS_D (the same for d), 131072 / 40),
+# PBUS_FAULT_SLACK_MS (added to the time bound of b) for process start-up and
+# guest scheduling, default 500).
+. "$(dirname "$0")/lib.sh"
+
+DEV=${PBUS_DEV:-/dev/pbus/pbus0}
+BYTES=${PBUS_FAULT_BYTES:-524288}
+SECS=${PBUS_FAULT_SECONDS:-100}
+BYTES_D=${PBUS_FAULT_BYTES_D:-131072}
+SECS_D=${PBUS_FAULT_SECONDS_D:-40}
+SLACK_MS=${PBUS_FAULT_SLACK_MS:-500}
+CBL=/sys/kernel/debug/pbus-cable/pbus-cable
+BUSDBG=/sys/kernel/debug/pbus/$(basename "$DEV")
+
+here=$(cd "$(dirname "$0")" && pwd)
+if [ -z "$PBUSCTL" ]; then
+	for p in "$(command -v pbusctl 2>/dev/null)" "$here/../../tools/pbusctl" \
+		 /usr/local/bin/pbusctl; do
+		[ -n "$p" ] && [ -x "$p" ] && PBUSCTL=$p && break
+	done
+fi
+[ -n "$PBUSCTL" ] || skip_all "no pbusctl"
+command -v modprobe >/dev/null 2>&1 || skip_all "no modprobe"
+for m in pbus_rproc pbus_remote pbus_rpmsg; do
+	! grep -q "^$m " /proc/modules || skip_all "$m is loaded (it would share the bus)"
+done
+
+T=$(mktemp -d /tmp/pbus-faults.XXXXXX) || exit 1
+was_loaded=
+grep -q '^pbus ' /proc/modules && was_loaded=1
+cleanup() {
+	[ -d "$CBL" ] && { echo 0 > "$CBL/flip_every"; echo off > "$CBL/stick"
+		echo 0 > "$CBL/drop_ack"; } 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+pc() { "$PBUSCTL" -d "$DEV" "$@"; }
+# stat KEY: master counter (PBUS_IOC_STATS); cstat KEY: cable counter (a.line_ops)
+mstat() { pc stats 2>/dev/null | sed -n "s/^$1 //p"; }
+cstat() { sed -n "s/^$1 //p" "$CBL/stats"; }
+stats_line() { pc stats 2>/dev/null | tr '\n' ' '; }
+# rand MAX: a random number in [0, MAX)
+rand() { echo $(( $(od -An -N4 -tu4 /dev/urandom | tr -d ' ') % $1 )); }
+# now_ms: uptime in ms (10 ms resolution)
+now_ms() {
+	read -r up _ < /proc/uptime
+	echo $(( ${up%.*} * 1000 + (1${up#*.} - 100) * 10 ))
+}
+
+# load_bus [CABLE_ARGS] [PBUS_ARGS]: (re)load pbus_cable and pbus; 0 when the
+# char device is there with the link up
+load_bus() {
+	modprobe pbus_cable $1 || return 1
+	modprobe pbus $2 || return 1
+	wait_for 5 test -c "$DEV" || return 1
+	wait_for 5 sh -c "'$PBUSCTL' -d '$DEV' info | grep -q '^link_up 1'"
+}
+unload_bus() {
+	rmmod pbus 2>/dev/null
+	rmmod pbus_cable 2>/dev/null
+	! grep -qE '^(pbus|pbus_cable) ' /proc/modules
+}
+
+# ---- reference copy of the region [0, REG) -------------------------------
+# splice ADDR LEN FILE: the reference gets FILE at ADDR
+splice() {
+	{ head -c "$1" "$T/ref"; cat "$3"; tail -c +$(($1 + $2 + 1)) "$T/ref"; } > "$T/ref.new" &&
+		mv "$T/ref.new" "$T/ref"
+}
+# init_region: fill [0, REG) with random bytes (faults off), the reference too
+init_region() {
+	head -c "$REG" /dev/urandom > "$T/ref"
+	pc load 0 "$T/ref" && pc dump 0 "$REG" "$T/r" && cmp -s "$T/ref" "$T/r"
+}
+# check_region DESC: faults off, the whole region equals the reference; the
+# ranges of failed loads ($T/uncertain: "addr len") take what is there
+check_region() {
+	if ! pc dump 0 "$REG" "$T/r" 2>"$T/err"; then
+		not_ok "$1: dump of the region failed ($(cat "$T/err"))"
+		return
+	fi
+	if [ -s "$T/uncertain" ]; then
+		while read -r ua ul; do
+			tail -c +$((ua + 1)) "$T/r" | head -c "$ul" > "$T/u"
+			splice "$ua" "$ul" "$T/u"
+		done < "$T/uncertain"
+		diag "$(wc -l < "$T/uncertain") ranges of failed loads taken as found"
+	fi
+	if cmp -s "$T/ref" "$T/r"; then
+		ok "$1: all $REG bytes as the test believes"
+	else
+		nd=$(cmp -l "$T/ref" "$T/r" | wc -l)
+		first=$(cmp -l "$T/ref" "$T/r" | head -1 | awk '{print $1 - 1}')
+		not_ok "$1: $nd bytes differ, first at offset $first"
+	fi
+}
+
+# rounds BYTES SECS TAG: random write/read-back rounds with the faults that
+# are set, until BYTES were written or SECS passed. Sets R_N R_BYTES R_BAD R_FAIL
+rounds() {
+	: > "$T/uncertain"
+	R_N=0 R_BYTES=0 R_BAD=0 R_FAIL=0
+	t_end=$(( $(now_ms) + $2 * 1000 ))
+	while [ "$R_BYTES" -lt "$1" ] && [ "$(now_ms)" -lt "$t_end" ]; do
+		R_N=$((R_N + 1))
+		case $R_N in
+		1) len=1 ;;
+		2) len=65536 ;;
+		*) case $(rand 4) in
+		   0) len=$(( $(rand 64) + 1 )) ;;
+		   1) len=$(( $(rand 1024) + 1 )) ;;
+		   *) len=$(( $(rand 65536) + 1 )) ;;
+		   esac ;;
+		esac
+		addr=$(rand $((REG - len + 1)))
+		head -c "$len" /dev/urandom > "$T/w"
+		if pc load "$addr" "$T/w" 2>"$T/err"; then
+			splice "$addr" "$len" "$T/w"
+			R_BYTES=$((R_BYTES + len))
+		else
+			R_FAIL=$((R_FAIL + 1))
+			echo "$addr $len" >> "$T/uncertain"
+			diag "$3 round $R_N: load of $len bytes at $addr failed: $(cat "$T/err")"
+			diag "  stats: $(stats_line)"
+			continue
+		fi
+		if ! pc dump "$addr" "$len" "$T/r" 2>"$T/err"; then
+			R_FAIL=$((R_FAIL + 1))
+			diag "$3 round $R_N: dump of $len bytes at $addr failed: $(cat "$T/err")"
+			diag "  stats: $(stats_line)"
+		elif ! cmp -s "$T/w" "$T/r"; then
+			R_BAD=$((R_BAD + 1))
+			diag "$3 round $R_N: $len bytes at $addr: $(cmp -l "$T/w" "$T/r" | wc -l) bytes differ"
+		fi
+	done
+}
+
+# fault_round TAG BYTES SECS MINROUNDS: a) or d), with flip_every=1000 on all lines
+fault_round() {
+	tag=$1
+	echo 0 > "$CBL/stats"
+	pc stats --reset >/dev/null
+	echo 4294967295 > "$CBL/flip_mask"
+	echo 1000 > "$CBL/flip_every"
+	t0=$(now_ms)
+	rounds "$2" "$3" "$tag"
+	t1=$(now_ms)
+	echo 0 > "$CBL/flip_every"
+	faults=$(( $(cstat a.faults) + $(cstat b.faults) ))
+	diag "$tag: $R_N rounds, $R_BYTES bytes written and read back ($((2 * R_BYTES)) bytes of payload traffic) in $(( (t1 - t0) / 1000 )) s, $faults flipped transitions"
+	diag "$tag: stats: $(stats_line)"
+	if [ "$R_BAD" = 0 ] && [ "$R_FAIL" = 0 ] && [ "$R_N" -ge "$4" ]; then
+		ok "$tag: $R_N rounds ($R_BYTES bytes each way) under flip_every=1000 read back equal"
+	else
+		not_ok "$tag: $R_N rounds (>= $4 wanted): $R_BAD read back different, $R_FAIL transfers failed"
+	fi
+	retries=$(mstat retries)
+	if [ "$faults" -gt 0 ] && [ "${retries:-0}" -gt 0 ]; then
+		ok "$tag: faults injected ($faults) and retried (retries $retries, crc_errors $(mstat crc_errors), timeouts $(mstat timeouts))"
+	else
+		not_ok "$tag: faults injected and retried (faults $faults, retries $retries)"
+	fi
+	assert_eq "$tag: failed counter stays 0" 0 "$(mstat failed)"
+	check_region "$tag: faults off, whole region"
+}
+
+dmesg_mark
+unload_bus || skip_all "pbus/pbus_cable in use"
+if ! load_bus; then
+	echo "Bail out! cannot load pbus_cable + pbus or the link is not up"
+	exit 1
+fi
+win=$(pc info | sed -n 's/^window_size //p')
+REG=$((win < 262144 ? win : 262144))
+[ "$REG" -ge 65536 ] || { echo "Bail out! window $win smaller than 64 KiB"; exit 1; }
+if init_region; then ok "region of $REG bytes initialised, faults off"; else not_ok "region of $REG bytes initialised"; fi
+
+# ---- a) ------------------------------------------------------------------
+fault_round "a) set_multiple" "$BYTES" "$SECS" 8
+
+# ---- b) stuck lines --------------------------------------------------------
+tmo=$(sed -n 's/^timeout_us //p' "$BUSDBG/info")
+ret=$(sed -n 's/^retries //p' "$BUSDBG/info")
+spin=$(sed -n 's/^spin_us //p' "$BUSDBG/info")
+# docs/protocol.md "Failure time bound": a frame-sized transfer gives up within
+# (R + 1) * 2T + R * 3 * (5T + 8 * (S + 50 us)) (+ time on the wire)
+bound_us=$(( (ret + 1) * 2 * tmo + ret * 3 * (5 * tmo + 8 * (spin + 50)) ))
+bound_ms=$(( bound_us / 1000 + SLACK_MS ))
+diag "b) timeout_us=$tmo retries=$ret spin_us=$spin: bound $((bound_us / 1000)) ms + $SLACK_MS ms slack"
+baddr=4096
+for st in "0 1:D0 stuck at 1" "9 0:STROBE stuck at 0" "10 1:ACK stuck at 1"; do
+	line=${st%%:*}
+	name=${st#*:}
+	echo "$line" > "$CBL/stick"
+	# read
+	t0=$(now_ms)
+	pc dump "$baddr" 16 "$T/r" 2>"$T/err"
+	rc=$?
+	t1=$(now_ms)
+	msg=$(cat "$T/err")
+	if [ $rc -ne 0 ] && echo "$msg" | grep -qE 'Input/output error|Connection timed out|Transport endpoint is not connected'; then
+		ok "b) $name: 16-byte read fails ($msg)"
+	else
+		not_ok "b) $name: 16-byte read fails with EIO/ETIMEDOUT/ENOTCONN (rc $rc, '$msg')"
+	fi
+	if [ $((t1 - t0)) -le "$bound_ms" ]; then
+		ok "b) $name: read gave up in $((t1 - t0)) ms <= $bound_ms ms"
+	else
+		not_ok "b) $name: read gave up in $((t1 - t0)) ms > $bound_ms ms"
+	fi
+	# write: must fail, and (single frame, never acknowledged) change nothing
+	head -c 16 /dev/urandom > "$T/w"
+	t0=$(now_ms)
+	pc load "$baddr" "$T/w" 2>"$T/err"
+	rc=$?
+	t1=$(now_ms)
+	msg=$(cat "$T/err")
+	if [ $rc -ne 0 ] && [ $((t1 - t0)) -le "$bound_ms" ] &&
+	   echo "$msg" | grep -qE 'Input/output error|Connection timed out|Transport endpoint is not connected'; then
+		ok "b) $name: 16-byte write fails in $((t1 - t0)) ms ($msg)"
+	else
+		not_ok "b) $name: 16-byte write fails with EIO/ETIMEDOUT/ENOTCONN within $bound_ms ms (rc $rc, $((t1 - t0)) ms, '$msg')"
+	fi
+	diag "b) $name: stats: $(stats_line)"
+	echo off > "$CBL/stick"
+	# the very next transfer works (no reset in between)
+	magic=$(pc peek 0xffff0000 4 2>"$T/err" | cut -d' ' -f2-5)
+	if [ "$magic" = "50 42 55 53" ]; then
+		ok "b) $name: stick off: next transfer (MAGIC) works"
+	else
+		not_ok "b) $name: stick off: next transfer (MAGIC '$magic', $(cat "$T/err"))"
+		pc reset 2>&1 | sed 's/^/# reset: /'
+	fi
+	tail -c +$((baddr + 1)) "$T/ref" | head -c 16 > "$T/old"
+	if pc dump "$baddr" 16 "$T/r" 2>"$T/err" && cmp -s "$T/old" "$T/r"; then
+		ok "b) $name: the failed write changed nothing"
+	else
+		not_ok "b) $name: the failed write changed nothing ($(cat "$T/err"))"
+		echo "$baddr 16" >> "$T/uncertain"
+	fi
+	head -c 4096 /dev/urandom > "$T/w"
+	if pc load 8192 "$T/w" && pc dump 8192 4096 "$T/r" && cmp -s "$T/w" "$T/r"; then
+		splice 8192 4096 "$T/w"
+		ok "b) $name: 4 KiB write/read back after stick off"
+	else
+		not_ok "b) $name: 4 KiB write/read back after stick off"
+		echo "8192 4096" >> "$T/uncertain"
+	fi
+done
+
+# ---- c) drop_ack -----------------------------------------------------------
+for n in 1 3; do
+	pc stats --reset >/dev/null
+	head -c 8192 /dev/urandom > "$T/w"
+	echo "$n" > "$CBL/drop_ack"
+	if pc load 16384 "$T/w" 2>"$T/err" && pc dump 16384 8192 "$T/r" 2>>"$T/err" &&
+	   cmp -s "$T/w" "$T/r"; then
+		splice 16384 8192 "$T/w"
+		ok "c) drop_ack $n: 8 KiB written and read back equal"
+	else
+		not_ok "c) drop_ack $n: 8 KiB written and read back equal ($(cat "$T/err"))"
+		echo "16384 8192" >> "$T/uncertain"
+	fi
+	left=$(cat "$CBL/drop_ack")
+	to=$(mstat timeouts) rs=$(mstat resyncs) fl=$(mstat failed)
+	if [ "$left" = 0 ] && [ "$to" -ge 1 ] && [ "$rs" -ge 1 ] && [ "$fl" = 0 ]; then
+		ok "c) drop_ack $n: all dropped, recovered by resync (timeouts $to, resyncs $rs, failed 0)"
+	else
+		not_ok "c) drop_ack $n: left $left, timeouts $to, resyncs $rs, failed $fl"
+	fi
+done
+check_region "a)-c) faults off, whole region"
+
+# ---- d) no set_multiple ----------------------------------------------------
+if unload_bus && load_bus multiple=0 no_set_multiple=1; then
+	sm=$(pc info | sed -n 's/^set_multiple //p')
+	assert_eq "d) cable multiple=0, master no_set_multiple=1: master reports set_multiple" 0 "$sm"
+	if init_region; then ok "d) region of $REG bytes initialised"; else not_ok "d) region of $REG bytes initialised"; fi
+	fault_round "d) no set_multiple" "$BYTES_D" "$SECS_D" 4
+	sm=$(( $(cstat a.set_multiple) + $(cstat a.get_multiple) ))
+	assert_eq "d) side a saw no get/set_multiple calls" 0 "$sm"
+else
+	not_ok "d) reload with multiple=0 no_set_multiple=1"
+fi
+
+echo 0 > "$CBL/flip_every" 2>/dev/null
+unload_bus || diag "cannot unload pbus/pbus_cable"
+[ -z "$was_loaded" ] || load_bus || diag "cannot reload pbus"
+dmesg_clean
+finish
