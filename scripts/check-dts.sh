@@ -269,7 +269,7 @@ else
 			check "$b + pbus-remote: /pbus-remote0 slave, default pins" \
 				eval 'apply "$base" "$t-remote.dtb" pbus-remote && node_ok "$t-remote.dtb" /pbus-remote0 pbus,gpio-slave pbus-remote0 "$PINS_DEFAULT" &&
 				prop_is "$t-remote.dtb" /pbus-remote0 pbus,window-size 262144 && prop_is "$t-remote.dtb" /pbus-remote0 pbus,max-payload 1024 &&
-				prop_is "$t-remote.dtb" /pbus-remote0 pbus,idle-timeout-us 20000 && prop_is "$t-remote.dtb" /pbus-remote0 pbus,poll-us 0'
+				prop_is "$t-remote.dtb" /pbus-remote0 pbus,idle-timeout-us 100000 && prop_is "$t-remote.dtb" /pbus-remote0 pbus,poll-us 0'
 			MERGED+=("$t-remote.dtb")
 			check "$b + pbus-remote all pins, window_size, max_payload, idle_timeout_us, poll_us, devname" \
 				eval 'apply "$base" "$t-remote-p.dtb" pbus-remote $(pins_params "" "$PINS_ALT") window_size=0x100000 max_payload=256 idle_timeout_us=5000 poll_us=50 devname=rem1 &&

@@ -330,7 +330,12 @@ static int pbus_resync_once(struct pbus *bus)
 	if (pbus_master_abort(&pbus_link_ops, bus, NULL))
 		return -ETIMEDOUT;
 
-	r = pbus_reg_read_once(bus, PBUS_REG_MAGIC, &magic);
+	/* The link is back once MAGIC reads; a CRC error is no reason to doubt it. */
+	for (i = 0; i < PBUS_RESYNC_TRIES; i++) {
+		r = pbus_reg_read_once(bus, PBUS_REG_MAGIC, &magic);
+		if (r == PBUS_XR_OK || r == PBUS_XR_LINK)
+			break;
+	}
 	if (r != PBUS_XR_OK)
 		return r == PBUS_XR_LINK ? -ETIMEDOUT : -EIO;
 	if (magic != PBUS_MAGIC) {
@@ -420,6 +425,15 @@ static int pbus_xfer_locked(struct pbus *bus, bool write, u32 addr, u8 *buf,
 		return -ENOTCONN;
 
 	while (len) {
+		/* A resync that failed used up an attempt; try it again. */
+		if (!bus->link_up) {
+			if (attempt >= bus->retries)
+				return -ENOTCONN;
+			attempt++;
+			bus->stats.retries++;
+			if (pbus_link_up_locked(bus))
+				continue;
+		}
 		n = min_t(size_t, len, bus->cur_payload);
 		r = pbus_frame_once(bus, write, addr, buf, n);
 		if (r == PBUS_XR_OK) {
@@ -447,8 +461,8 @@ static int pbus_xfer_locked(struct pbus *bus, bool write, u32 addr, u8 *buf,
 
 		switch (r) {
 		case PBUS_XR_LINK:
-			if (pbus_resync_locked(bus))
-				return -ENOTCONN;
+			/* On failure link_up is false: the loop retries it. */
+			pbus_resync_locked(bus);
 			fallthrough;
 		case PBUS_XR_CRC:
 			/* Noisy link: shorter frames fail less often. */

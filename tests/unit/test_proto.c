@@ -662,6 +662,11 @@ static void test_master_read_crc(void)
 	wire_arm(&r->w, WF_TIMEOUT, 12, 0);
 	CHECK_EQ(rread(r, 1, 0, b, 16), PBUS_XR_LINK);
 	CHECK_EQ(b[0], 0xcc);
+	/* No turn_write after a timeout: the slave still talks until aborted. */
+	CHECK_EQ(r->sm.state, PBUS_SS_TX);
+	wire_arm(&r->w, WF_NONE, 0, 0);
+	CHECK_EQ(pbus_master_abort(&wire_ops, &r->w, NULL), PBUS_XR_OK);
+	CHECK_EQ(r->sm.state, PBUS_SS_IDLE);
 	/* turn_write timing out fails the frame too. */
 	wire_arm(&r->w, WF_TIMEOUT, 29, 0);
 	CHECK_EQ(rread(r, 1, 0, b, 16), PBUS_XR_LINK);

@@ -157,10 +157,17 @@ int pbus_hdr_unpack(const u8 in[PBUS_HDR_LEN], struct pbus_hdr *h)
  * Master side.
  */
 
-/* Give the bus back after turn_read(); a failure there makes the frame fail. */
+/*
+ * Give the bus back after turn_read(); a failure there makes the frame fail.
+ * After a link failure the slave is not answering strobes: another
+ * handshake would only wait out one more timeout, and the caller's resync
+ * gives the bus back anyway.
+ */
 static int pbus_master_turn_write(const struct pbus_link_ops *ops, void *ctx,
 				  int r)
 {
+	if (r == PBUS_XR_LINK)
+		return r;
 	if (ops->turn_write(ctx) < 0)
 		return PBUS_XR_LINK;
 	return r;

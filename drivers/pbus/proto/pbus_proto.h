@@ -149,7 +149,8 @@ int pbus_master_write(const struct pbus_link_ops *ops, void *ctx, u8 tag,
 /*
  * One read frame: header + CRC, then status, payload and CRC over status
  * and payload. @buf is written only after the CRC checked out; @scratch
- * must hold len + 3 bytes. turn_write is attempted whenever turn_read was.
+ * must hold len + 3 bytes. turn_write follows turn_read unless the link
+ * failed (the caller then resyncs).
  */
 int pbus_master_read(const struct pbus_link_ops *ops, void *ctx, u8 tag,
 		     u32 addr, u8 *buf, u16 len,
