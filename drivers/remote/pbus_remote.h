@@ -8,6 +8,10 @@
 
 #include <linux/types.h>
 
+struct dentry;
+struct device;
+struct pbus_remote;
+struct pbus_rp_rpmsg;
 struct pbus_slave;
 
 #define PBUS_RP_VERSION_LEN	64	/* version string, NUL included */
@@ -25,12 +29,16 @@ struct pbus_slave;
 /**
  * struct pbus_rp_fw_req - what the host asked to boot
  * @window_size: bytes in the slave's window
+ * @image_limit: the image (segments, trace buffer, carveouts, vrings)
+ *	must end at or below this window address: the rpmsg mailboxes
+ *	are above
  * @boot_addr: PBUS_RP_BOOT_ADDR, 0 for "use e_entry"
  * @rsc_addr: PBUS_RP_RSC_ADDR
  * @rsc_size: PBUS_RP_RSC_SIZE
  */
 struct pbus_rp_fw_req {
 	u32 window_size;
+	u32 image_limit;
 	u32 boot_addr;
 	u32 rsc_addr;
 	u32 rsc_size;
@@ -61,5 +69,23 @@ struct pbus_rp_fw_info {
 u32 pbus_remote_fw_validate(struct pbus_slave *slave,
 			    const struct pbus_rp_fw_req *req,
 			    struct pbus_rp_fw_info *info);
+
+/* pbus_remote_core.c, for the rpmsg services */
+bool pbus_rp_services_live(struct pbus_remote *rp);
+
+/* pbus_remote_rpmsg.c: mailboxes and rpmsg services */
+struct pbus_rp_rpmsg *pbus_rp_rpmsg_probe(struct pbus_remote *rp,
+					  struct device *dev,
+					  struct pbus_slave *slave,
+					  u32 window_size);
+void pbus_rp_rpmsg_remove(struct pbus_rp_rpmsg *mb);
+void pbus_rp_rpmsg_debugfs(struct pbus_rp_rpmsg *mb, struct dentry *dir);
+u32 pbus_rp_rpmsg_image_limit(struct pbus_rp_rpmsg *mb);
+int pbus_rp_mbox_reg_read(struct pbus_rp_rpmsg *mb, u32 off, u32 *val);
+int pbus_rp_mbox_reg_write(struct pbus_rp_rpmsg *mb, u32 off, u32 val);
+void pbus_rp_mbox_reset(struct pbus_rp_rpmsg *mb);
+int pbus_rp_rpmsg_start(struct pbus_rp_rpmsg *mb);
+void pbus_rp_rpmsg_stop(struct pbus_rp_rpmsg *mb);
+void pbus_rp_rpmsg_kick(struct pbus_rp_rpmsg *mb);
 
 #endif /* _PBUS_REMOTE_INTERNAL_H */

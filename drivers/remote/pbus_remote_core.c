@@ -42,11 +42,13 @@
  * the bus. The buffer always holds whole lines and a terminating NUL; the
  * oldest lines are dropped when it is full.
  *
- * Registers from PBUS_RP_REGS_END on are reserved for the rpmsg transport
- * (a later addition) and refused for now.
+ * Registers from PBUS_RP_REGS_END on are the rpmsg mailboxes, served by
+ * pbus_remote_rpmsg.c together with the rpmsg services, which run while
+ * RUNNING (and not hung); START, STOP, RESET and a crash reset the rings.
  *
  * debugfs, /sys/kernel/debug/pbus-remote/<device>/:
  *   state  (r) one word: offline, booting, running, crashed, error
+ *   mbox   (r) rpmsg mailboxes: registers and counters
  *   info   (r) registers and image details, "key: value" lines
  *   crash  (w) crash now: CRASHED, cause FATAL ("watchdog" written:
  *              WATCHDOG), IRQ CRASH, services stopped; -EINVAL unless
@@ -147,6 +149,7 @@ enum pbus_rp_cmd {
  * @boots: successful boots
  * @refusals: refused boots
  * @debugfs: our debugfs directory
+ * @rpmsg: rpmsg mailboxes and services (pbus_remote_rpmsg.c)
  */
 struct pbus_remote {
 	struct device *dev;
@@ -190,6 +193,7 @@ struct pbus_remote {
 	u32 refusals;
 
 	struct dentry *debugfs;
+	struct pbus_rp_rpmsg *rpmsg;
 };
 
 static struct dentry *pbus_rp_debugfs_root;
@@ -219,6 +223,8 @@ static void pbus_rp_command_locked(struct pbus_remote *rp,
 	lockdep_assert_held(&rp->lock);
 	rp->cmd = cmd;
 	rp->cmd_gen++;
+	/* The host may write HOST_READY from now on: reset before. */
+	pbus_rp_mbox_reset(rp->rpmsg);
 	if (cmd == PBUS_RP_CMD_START) {
 		rp->status = PBUS_RP_STATE_BOOTING;
 		rp->error = PBUS_RP_ERR_NONE;
@@ -234,8 +240,10 @@ static int pbus_rp_reg_read(void *priv, u32 off, u32 *val)
 	unsigned long flags;
 	int ret = 0;
 
-	/* From PBUS_RP_REGS_END on: rpmsg transport, not served yet. */
-	if (off % 4 || off >= PBUS_RP_REGS_END)
+	/* From PBUS_RP_REGS_END on: the rpmsg mailboxes. */
+	if (off >= PBUS_RP_REGS_END)
+		return pbus_rp_mbox_reg_read(rp->rpmsg, off, val);
+	if (off % 4)
 		return -EINVAL;
 
 	raw_spin_lock_irqsave(&rp->lock, flags);
@@ -297,7 +305,9 @@ static int pbus_rp_reg_write(void *priv, u32 off, u32 val)
 	unsigned long flags;
 	int ret = 0;
 
-	if (off % 4 || off >= PBUS_RP_REGS_END)
+	if (off >= PBUS_RP_REGS_END)
+		return pbus_rp_mbox_reg_write(rp->rpmsg, off, val);
+	if (off % 4)
 		return -EINVAL;
 
 	raw_spin_lock_irqsave(&rp->lock, flags);
@@ -399,6 +409,23 @@ static bool pbus_rp_hung(struct pbus_remote *rp)
 	return hung;
 }
 
+/**
+ * pbus_rp_services_live() - may the services work now?
+ * @rp: the remote
+ *
+ * Return: true while RUNNING and not hung.
+ */
+bool pbus_rp_services_live(struct pbus_remote *rp)
+{
+	unsigned long flags;
+	bool live;
+
+	raw_spin_lock_irqsave(&rp->lock, flags);
+	live = rp->status == PBUS_RP_STATE_RUNNING && !rp->hung;
+	raw_spin_unlock_irqrestore(&rp->lock, flags);
+	return live;
+}
+
 static int pbus_rp_heartbeat_fn(void *data)
 {
 	struct pbus_remote *rp = data;
@@ -497,6 +524,7 @@ static void pbus_rp_stop_services(struct pbus_remote *rp, const char *last)
 {
 	lockdep_assert_held(&rp->mutex);
 
+	pbus_rp_rpmsg_stop(rp->rpmsg);
 	if (rp->hb_task) {
 		kthread_stop(rp->hb_task);
 		rp->hb_task = NULL;
@@ -516,6 +544,7 @@ static u32 pbus_rp_start_services(struct pbus_remote *rp)
 {
 	struct task_struct *task;
 	unsigned long flags;
+	int ret;
 
 	lockdep_assert_held(&rp->mutex);
 
@@ -544,6 +573,13 @@ static u32 pbus_rp_start_services(struct pbus_remote *rp)
 		if (IS_ERR(task))
 			goto nothread;
 		rp->trace_task = task;
+	}
+	ret = pbus_rp_rpmsg_start(rp->rpmsg);
+	if (ret) {
+		pbus_rp_stop_services(rp, NULL);
+		snprintf(rp->fw.why, sizeof(rp->fw.why),
+			 "cannot start the rpmsg services (%d)", ret);
+		return PBUS_RP_ERR_INTERNAL;
 	}
 	return PBUS_RP_ERR_NONE;
 
@@ -592,8 +628,11 @@ static void pbus_rp_boot(struct pbus_remote *rp, u32 gen,
 			 rp->fw.entry);
 	}
 	/* A newer command is pending: the worker runs again for it. */
-	if (current_cmd)
+	if (current_cmd) {
 		pbus_slave_raise_irq(rp->slave, PBUS_RP_IRQ_READY);
+		/* RUNNING now: the rpmsg thread may go on. */
+		pbus_rp_rpmsg_kick(rp->rpmsg);
+	}
 }
 
 static void pbus_rp_ctrl_work(struct work_struct *work)
@@ -611,6 +650,7 @@ static void pbus_rp_ctrl_work(struct work_struct *work)
 	gen = rp->cmd_gen;
 	rp->cmd = PBUS_RP_CMD_NONE;
 	req.window_size = rp->window_size;
+	req.image_limit = pbus_rp_rpmsg_image_limit(rp->rpmsg);
 	req.boot_addr = rp->boot_addr;
 	req.rsc_addr = rp->rsc_addr;
 	req.rsc_size = rp->rsc_size;
@@ -794,6 +834,7 @@ static ssize_t pbus_rp_crash_write(struct file *file, const char __user *ubuf,
 	if (crashed) {
 		rp->status = PBUS_RP_STATE_CRASHED;
 		rp->crash_cause = cause;
+		pbus_rp_mbox_reset(rp->rpmsg);
 	}
 	raw_spin_unlock_irqrestore(&rp->lock, flags);
 	mutex_unlock(&rp->mutex);
@@ -809,7 +850,6 @@ static const struct file_operations pbus_rp_crash_fops = {
 	.owner = THIS_MODULE,
 	.open = simple_open,
 	.write = pbus_rp_crash_write,
-	.llseek = no_llseek,
 };
 
 static ssize_t pbus_rp_hang_write(struct file *file, const char __user *ubuf,
@@ -834,7 +874,6 @@ static const struct file_operations pbus_rp_hang_fops = {
 	.owner = THIS_MODULE,
 	.open = simple_open,
 	.write = pbus_rp_hang_write,
-	.llseek = no_llseek,
 };
 
 static ssize_t pbus_rp_reset_write(struct file *file, const char __user *ubuf,
@@ -854,7 +893,6 @@ static const struct file_operations pbus_rp_reset_fops = {
 	.owner = THIS_MODULE,
 	.open = simple_open,
 	.write = pbus_rp_reset_write,
-	.llseek = no_llseek,
 };
 
 static void pbus_rp_debugfs_init(struct pbus_remote *rp)
@@ -868,6 +906,7 @@ static void pbus_rp_debugfs_init(struct pbus_remote *rp)
 	debugfs_create_file("crash", 0200, d, rp, &pbus_rp_crash_fops);
 	debugfs_create_file("hang", 0200, d, rp, &pbus_rp_hang_fops);
 	debugfs_create_file("reset", 0200, d, rp, &pbus_rp_reset_fops);
+	pbus_rp_rpmsg_debugfs(rp->rpmsg, d);
 }
 
 /* ---------------------------------------------------------------------------
@@ -909,6 +948,11 @@ static int pbus_rp_probe(struct platform_device *pdev)
 	if (!rp->crc_buf)
 		return -ENOMEM;
 
+	rp->rpmsg = pbus_rp_rpmsg_probe(rp, dev, rp->slave, rp->window_size);
+	if (IS_ERR(rp->rpmsg))
+		return dev_err_probe(dev, PTR_ERR(rp->rpmsg),
+				     "cannot set up the rpmsg mailboxes\n");
+
 	raw_spin_lock_init(&rp->lock);
 	mutex_init(&rp->mutex);
 	INIT_WORK(&rp->ctrl_work, pbus_rp_ctrl_work);
@@ -919,6 +963,7 @@ static int pbus_rp_probe(struct platform_device *pdev)
 
 	ret = pbus_slave_set_ops(rp->slave, &pbus_rp_slave_ops, rp);
 	if (ret) {
+		pbus_rp_rpmsg_remove(rp->rpmsg);
 		mutex_destroy(&rp->mutex);
 		return dev_err_probe(dev, ret, "cannot serve the pbus slave\n");
 	}
@@ -947,6 +992,7 @@ static void pbus_rp_remove(struct platform_device *pdev)
 	mutex_lock(&rp->mutex);
 	pbus_rp_stop_services(rp, NULL);
 	mutex_unlock(&rp->mutex);
+	pbus_rp_rpmsg_remove(rp->rpmsg);
 	mutex_destroy(&rp->mutex);
 }
 

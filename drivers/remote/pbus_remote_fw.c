@@ -18,7 +18,8 @@
  * Checks, in order, each refusal giving a PBUS_RP_ERR_* code:
  *  ELF      ELF32, little-endian, ET_EXEC, EM_ARM, header sizes, 1..16
  *           program headers inside the window;
- *  SEGMENT  PT_LOADs inside the window, filesz <= memsz, no two PT_LOADs
+ *  SEGMENT  PT_LOADs inside the window and below the rpmsg mailboxes
+ *           (the image limit), filesz <= memsz, no two PT_LOADs
  *           overlapping, at least one PT_LOAD;
  *  ENTRY    e_entry (and PBUS_RP_BOOT_ADDR if not 0), Thumb bit ignored,
  *           inside the file-backed part of an executable PT_LOAD;
@@ -26,7 +27,8 @@
  *           PT_LOAD, version 1, at most 32 entries, offsets aligned and
  *           inside the table, only known types, each entry inside the
  *           table; RSC_VDEV with 1..2 vrings of a power-of-two size up to
- *           1024; RSC_TRACE inside the window.
+ *           1024; RSC_TRACE, carveouts and vrings with a fixed address
+ *           inside the window below the image limit.
  * The version string comes from an ELF note (PT_NOTE, name "PBUS", type
  * 1, descriptor the NUL-terminated string); a missing note is not an
  * error.
@@ -78,6 +80,12 @@ static __printf(3, 4) u32 pbus_rp_refuse(struct pbus_rp_fw *fw, u32 err,
 static bool pbus_rp_in_window(struct pbus_rp_fw *fw, u32 addr, u64 len)
 {
 	return (u64)addr + len <= fw->req->window_size;
+}
+
+/* Below the rpmsg mailboxes (which are inside the window). */
+static bool pbus_rp_in_image(struct pbus_rp_fw *fw, u32 addr, u64 len)
+{
+	return (u64)addr + len <= fw->req->image_limit;
 }
 
 /* Copy [addr, addr + len) of the window; the range must be checked. */
@@ -169,6 +177,11 @@ static u32 pbus_rp_check_segments(struct pbus_rp_fw *fw)
 					      "segment %u [%#x, +%#x) outside the window (%#x)",
 					      i, a->p_paddr, a->p_memsz,
 					      fw->req->window_size);
+		if (!pbus_rp_in_image(fw, a->p_paddr, a->p_memsz))
+			return pbus_rp_refuse(fw, PBUS_RP_ERR_SEGMENT,
+					      "segment %u [%#x, +%#x) overlaps the rpmsg mailboxes at %#x",
+					      i, a->p_paddr, a->p_memsz,
+					      fw->req->image_limit);
 		fw->info->nr_load++;
 		if (!a->p_memsz)
 			continue;
@@ -264,9 +277,9 @@ static u32 pbus_rp_check_vdev(struct pbus_rp_fw *fw, unsigned int i,
 					      "entry %u: vring %u align %u",
 					      i, n, r->align);
 		if (r->da != FW_RSC_ADDR_ANY &&
-		    !pbus_rp_in_window(fw, r->da, vring_size(r->num, r->align)))
+		    !pbus_rp_in_image(fw, r->da, vring_size(r->num, r->align)))
 			return pbus_rp_refuse(fw, PBUS_RP_ERR_RSC,
-					      "entry %u: vring %u at %#x outside the window",
+					      "entry %u: vring %u at %#x outside the window or over the mailboxes",
 					      i, n, r->da);
 	}
 	fw->info->nr_vdev++;
@@ -286,9 +299,9 @@ static u32 pbus_rp_check_trace(struct pbus_rp_fw *fw, unsigned int i,
 				      "entry %u: trace length %u (%u..%u)",
 				      i, t->len, PBUS_RP_TRACE_MIN_LEN,
 				      PBUS_RP_TRACE_MAX_LEN);
-	if (t->da == FW_RSC_ADDR_ANY || !pbus_rp_in_window(fw, t->da, t->len))
+	if (t->da == FW_RSC_ADDR_ANY || !pbus_rp_in_image(fw, t->da, t->len))
 		return pbus_rp_refuse(fw, PBUS_RP_ERR_RSC,
-				      "entry %u: trace buffer at %#x outside the window",
+				      "entry %u: trace buffer at %#x outside the window or over the mailboxes",
 				      i, t->da);
 	if (t->da < req->rsc_addr + req->rsc_size &&
 	    req->rsc_addr < t->da + t->len)
@@ -322,9 +335,9 @@ static u32 pbus_rp_check_entry_rsc(struct pbus_rp_fw *fw, unsigned int i,
 			return pbus_rp_refuse(fw, PBUS_RP_ERR_RSC,
 					      "entry %u: carveout truncated", i);
 		if (!c->len || (c->da != FW_RSC_ADDR_ANY &&
-				!pbus_rp_in_window(fw, c->da, c->len)))
+				!pbus_rp_in_image(fw, c->da, c->len)))
 			return pbus_rp_refuse(fw, PBUS_RP_ERR_RSC,
-					      "entry %u: carveout [%#x, +%#x) outside the window",
+					      "entry %u: carveout [%#x, +%#x) outside the window or over the mailboxes",
 					      i, c->da, c->len);
 		return PBUS_RP_ERR_NONE;
 	case RSC_DEVMEM:
