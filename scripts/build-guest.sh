@@ -11,8 +11,8 @@ case "${1:-}" in
 	cat <<USAGE
 usage: $0 [--force]
   Builds $G/initramfs.cpio.gz: busybox, dropbear (+sftp-server), gpiod tools,
-  kernel modules (virtio, rpmsg, crc-itu-t) of the prepared armmp kernel, an init that
-  brings up eth0 (10.0.2.15), dropbear on :22 with the project key $TOP/.cache/ssh/id_ed25519,
+  kernel modules (virtio, rpmsg, crc-itu-t; dwc2/usb-net for -M raspi2b) of the prepared
+  armmp kernel and its config (/boot/config-KREL), an init that brings up eth0 or usb0 (10.0.2.15), dropbear on :22 with the project key $TOP/.cache/ssh/id_ed25519,
   and prints "pbus-guest: ready". Needs scripts/prepare-kernel.sh first.
 USAGE
 	exit 0 ;;
@@ -43,7 +43,8 @@ fi
 PKGS=(busybox-static dropbear-bin libtomcrypt1 libtommath1 libgmp10 libcrypt1 zlib1g libc6 libgcc-s1
 	openssh-sftp-server gpiod libgpiod2 libstdc++6)
 MODS=(virtio_mmio virtio_net virtio-rng virtio_rpmsg_bus rpmsg_core rpmsg_char rpmsg_ctrl rpmsg_tty
-	rpmsg_ns crc-itu-t)
+	rpmsg_ns crc-itu-t
+	dwc2 phy-generic usbnet cdc_ether rndis_host bcm2835-rng)	# -M raspi2b: usb-net on dwc2, hwrng
 
 mkdir -p "$G/debs"
 cd "$G/debs"
@@ -107,6 +108,8 @@ for f in $deps; do
 done
 cp "$MD"/modules.order "$MD"/modules.builtin "$MD"/modules.builtin.modinfo "lib/modules/$KREL/" 2>/dev/null || true
 depmod -b "$R" "$KREL"
+# The running kernel's config, where pbus-doctor (and check-config.sh) look for it.
+cp "$KR/boot/config-$KREL" "boot/config-$KREL"
 
 cat >init <<'INIT'
 #!/bin/sh
@@ -125,11 +128,17 @@ mount -t configfs configfs /sys/kernel/config 2>/dev/null || true
 hostname pbus-guest
 KREL=$(uname -r)
 mkdir -p /lib/modules/$KREL/extra
-for m in virtio_mmio virtio_net virtio-rng; do modprobe $m; done
+IF=eth0 n=50
+case "$(cat /proc/device-tree/model 2>/dev/null)" in
+"Raspberry Pi"*)	# -M raspi2b: -device usb-net on dwc2 (usb0: locally administered MAC)
+	for m in bcm2835-rng phy-generic dwc2 cdc_ether rndis_host; do modprobe $m; done
+	IF=usb0 n=600 ;;
+*)	for m in virtio_mmio virtio_net virtio-rng; do modprobe $m; done ;;
+esac
 ifconfig lo 127.0.0.1 up
-n=0
-while [ ! -e /sys/class/net/eth0 ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
-ifconfig eth0 10.0.2.15 netmask 255.255.255.0 up
+while [ ! -e /sys/class/net/$IF ] && [ ! -e /sys/class/net/eth0 ] && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
+[ -e /sys/class/net/$IF ] || IF=eth0
+ifconfig $IF 10.0.2.15 netmask 255.255.255.0 up
 route add default gw 10.0.2.2
 dropbear -R -s -p 22 -P /run/dropbear.pid
 echo "pbus-guest: ready $KREL $(cat /proc/uptime)" >/dev/kmsg

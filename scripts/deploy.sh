@@ -11,7 +11,8 @@ case "${1:-}" in
 usage: [TARGET=user@host] [SSH_PORT=22] [REMOTE_TARGET=user@pi] [BUILD=dir] $0
   Default TARGET: the running QEMU guest (scripts/qemu.sh start).
   Installs *.ko under BUILD (default: the tree) to /lib/modules/\$(uname -r)/extra/pbus + depmod,
-  tools/ binaries to /usr/local/bin, tests/target, tests/run-target.sh and bench/ to
+  tools/ binaries and tools/pbus-doctor to /usr/local/bin, configs/pbus.config to
+  /usr/local/share/pbus, tests/target, tests/run-target.sh and bench/ to
   /usr/local/share/pbus/tests, firmware/*.elf to /lib/firmware, *.dtbo to the boot overlays
   dir (only on a real Pi). REMOTE_TARGET, if set, gets the same deployment.
   Refuses when a module's vermagic differs from the target's uname -r.
@@ -45,11 +46,16 @@ deploy_to() { # target port [key]
 		[ "$vm" = "$krel" ] || die "$f is built for $vm but $t runs $krel"
 		cp "$f" "$r/lib/modules/$krel/extra/pbus/"
 		n=$((n + 1))
-	done < <(find "$BUILD" -path "$TOP/.cache" -prune -o -name '*.ko' -print | sort)
+	# In the tree itself, build/ holds other builds (arm64, compat): not ours.
+	done < <(find "$BUILD" \( -path "$TOP/.cache" -o -path "$TOP/build" \) -prune -o \
+		-name '*.ko' -print | sort)
 	[ $n -gt 0 ] || echo "deploy: warning: no *.ko under $BUILD (build with make first)" >&2
 	for f in "$BUILD"/tools/* "$TOP"/tools/*; do
 		[ -f "$f" ] && [ -x "$f" ] && [ "$(head -c4 "$f")" = $'\x7fELF' ] && cp "$f" "$r/usr/local/bin/"
 	done
+	# the preflight tool (a script) and the config fragment it checks against
+	cp "$TOP/tools/pbus-doctor" "$r/usr/local/bin/"
+	cp "$TOP/configs/pbus.config" "$r/usr/local/share/pbus/"
 	[ -d "$TOP/tests/target" ] && cp -r "$TOP/tests/target" "$r/usr/local/share/pbus/tests/"
 	[ -f "$TOP/tests/run-target.sh" ] && cp "$TOP/tests/run-target.sh" "$r/usr/local/share/pbus/tests/"
 	[ -d "$TOP/bench" ] && cp -r "$TOP/bench" "$r/usr/local/share/pbus/tests/"

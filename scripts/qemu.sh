@@ -11,9 +11,13 @@ KEY=$TOP/.cache/ssh/id_ed25519
 MACHINE=virt
 usage() {
 	cat <<USAGE
-usage: $0 start|stop|status|ssh [CMD...] [--machine virt]
+usage: $0 start|stop|status|ssh [CMD...] [--machine virt|raspi2b]
   start   boot .cache/arm/vmlinuz + guest initramfs in the background (DT = virt dtb
           + every dts/qemu/*.dtso applied with fdtoverlay), wait for ssh
+          --machine raspi2b: a "Raspberry Pi 2 Model B" (real pinctrl-bcm2835 gpiochip):
+          DT = Debian's bcm2836-rpi-2-b.dtb + dts/overlays/pbus-host-overlay.dts
+          (RPI_OVERLAY=pbus-loopback or a .dts path selects another), usb-net on dwc2
+          (slow: 15-60 s to ssh)
   stop    kill the guest started by start (by its pid file)
   status  print pid/port; exit 0 when running, 3 when not
   ssh     run CMD (or a shell) in the guest as root with the project key
@@ -39,7 +43,7 @@ if [ "$CMD" != ssh ]; then
 		*) echo "qemu: unknown argument '$1' (see --help)" >&2; exit 2 ;;
 		esac
 	done
-	[ "$MACHINE" = virt ] || die "unsupported machine '$MACHINE' (only virt)"
+	case "$MACHINE" in virt|raspi2b) ;; *) die "unsupported machine '$MACHINE' (virt or raspi2b)" ;; esac
 fi
 
 running() {
@@ -93,34 +97,59 @@ command -v qemu-system-arm >/dev/null || die "qemu-system-arm missing: run scrip
 mkdir -p "$RUN"
 
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-QOPT=(-M virt -cpu cortex-a15 -m 512 -smp 2
-	-netdev "user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:$PORT-:22"
-	-device virtio-net-device,netdev=net0 -device virtio-rng-device)
-
-# Device tree: the virt machine's own, plus our overlays (the kernel has no OF_OVERLAY).
-qemu-system-arm "${QOPT[@]}" -machine dumpdtb="$RUN/virt.dtb" -display none >/dev/null 2>&1 ||
-	die "could not dump the virt dtb"
-DTB=$RUN/virt.dtb
+NET="user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:$PORT-:22"
+APPEND="console=ttyAMA0 loglevel=7 printk.devkmsg=on"
+if [ "$MACHINE" = raspi2b ]; then
+	# 4 cores and 1 GiB are fixed by the board; the network is a USB device on dwc2, and
+	# dropbear needs entropy early: credit the bcm2835 hwrng fully.
+	QOPT=(-M raspi2b -netdev "$NET" -device usb-net,netdev=net0)
+	APPEND="$APPEND rng_core.default_quality=1000"
+	BASE=$C/dtbs/bcm2836-rpi-2-b.dtb
+	[ -e "$BASE" ] || die "no $BASE: run scripts/prepare-kernel.sh"
+	# The mainline DT hogs GPIO4-11 (alt0) and GPIO18-21 (i2s_alt0) in the gpio node's own
+	# pinctrl-0 (the Raspberry Pi firmware's DT does not): pbus-host's RESET (5) and D2-D5
+	# would be refused ("pin gpio18 already requested"). Keep only the gpioout hog (GPIO6).
+	cp "$BASE" "$RUN/rpi2b.dtb"
+	BASE=$RUN/rpi2b.dtb
+	g=$(fdtget "$BASE" /__symbols__ gpio) && o=$(fdtget "$BASE" /__symbols__ gpioout) &&
+		fdtput -t u "$BASE" "$g" pinctrl-0 "$(fdtget -t u "$BASE" "$o" phandle)" ||
+		die "cannot drop the gpio pin hogs of $BASE"
+	ovl=${RPI_OVERLAY:-pbus-host}
+	case "$ovl" in */*|*.dts) ;; *) ovl=$TOP/dts/overlays/$ovl-overlay.dts ;; esac
+	[ -e "$ovl" ] || die "no overlay $ovl"
+	DTSO=$ovl
+	TIMEOUT=300
+else
+	QOPT=(-M virt -cpu cortex-a15 -m 512 -smp 2
+		-netdev "$NET" -device virtio-net-device,netdev=net0 -device virtio-rng-device)
+	# Device tree: the virt machine's own, plus our overlays (the kernel has no OF_OVERLAY).
+	qemu-system-arm "${QOPT[@]}" -machine dumpdtb="$RUN/virt.dtb" -display none >/dev/null 2>&1 ||
+		die "could not dump the virt dtb"
+	BASE=$RUN/virt.dtb
+	# QEMU_DTSO="a.dtso b.dtso" selects overlays (default: all of dts/qemu, in name order)
+	DTSO=${QEMU_DTSO:-"$TOP"/dts/qemu/*.dtso}
+	TIMEOUT=120
+fi
+DTB=$BASE
 OVL=()
-# QEMU_DTSO="a.dtso b.dtso" selects overlays (default: all of dts/qemu, in name order)
-for s in ${QEMU_DTSO:-"$TOP"/dts/qemu/*.dtso}; do
+for s in $DTSO; do
 	[ -e "$s" ] || continue
-	o=$RUN/$(basename "${s%.dtso}").dtbo
+	o=$RUN/$(basename "${s%.dts*}").dtbo
 	dtc -q -@ -I dts -O dtb -o "$o" "$s" || die "dtc failed on $s"
 	OVL+=("$o")
 done
 if [ ${#OVL[@]} -gt 0 ]; then
-	fdtoverlay -i "$RUN/virt.dtb" -o "$RUN/guest.dtb" "${OVL[@]}" ||
+	fdtoverlay -i "$BASE" -o "$RUN/guest.dtb" "${OVL[@]}" ||
 		die "fdtoverlay failed on ${OVL[*]##*/} (labels must exist in the overlays before)"
 	DTB=$RUN/guest.dtb
 fi
 
 rm -f "$RUN/console.log" "$RUN/qemu.pid"
 qemu-system-arm "${QOPT[@]}" -kernel "$KERNEL" -initrd "$INITRD" -dtb "$DTB" \
-	-append "console=ttyAMA0 loglevel=7 printk.devkmsg=on" \
+	-append "$APPEND" \
 	-display none -monitor none -serial "file:$RUN/console.log" \
 	-pidfile "$RUN/qemu.pid" -daemonize || die "qemu failed to start"
-printf 'PORT=%s\nKEY=%s\nTARGET=root@127.0.0.1\nDTB=%s\n' "$PORT" "$KEY" "$DTB" >"$STATE"
+printf 'PORT=%s\nKEY=%s\nTARGET=root@127.0.0.1\nDTB=%s\nMACHINE=%s\n' "$PORT" "$KEY" "$DTB" "$MACHINE" >"$STATE"
 running || die "qemu exited at once; see $RUN/console.log"
 
 fail() { "$0" stop >/dev/null; die "$*"; }
@@ -128,11 +157,11 @@ t0=$SECONDS
 until grep -q 'pbus-guest: ready' "$RUN/console.log" 2>/dev/null; do
 	running || fail "guest died during boot; see $RUN/console.log"
 	grep -q 'Kernel panic' "$RUN/console.log" && fail "kernel panic during boot; see $RUN/console.log"
-	[ $((SECONDS - t0)) -lt 120 ] || fail "no ready line after 120 s; see $RUN/console.log"
+	[ $((SECONDS - t0)) -lt $TIMEOUT ] || fail "no ready line after $TIMEOUT s; see $RUN/console.log"
 	sleep 0.5
 done
 until gssh true 2>/dev/null; do
-	[ $((SECONDS - t0)) -lt 150 ] || fail "guest ready but ssh on port $PORT fails; see $RUN/console.log"
+	[ $((SECONDS - t0)) -lt $((TIMEOUT + 60)) ] || fail "guest ready but ssh on port $PORT fails; see $RUN/console.log"
 	sleep 0.5
 done
-echo "qemu: guest up in $((SECONDS - t0)) s (pid $(cat "$RUN/qemu.pid"), ssh root@127.0.0.1 -p $PORT, log $RUN/console.log)"
+echo "qemu: $MACHINE guest up in $((SECONDS - t0)) s (pid $(cat "$RUN/qemu.pid"), ssh root@127.0.0.1 -p $PORT, log $RUN/console.log)"

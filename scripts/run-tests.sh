@@ -9,7 +9,9 @@ usage() {
 	cat <<USAGE
 usage: [TARGET=user@host [SSH_PORT=22]] $0 [--no-host] [--no-target]
   host:   make -C tests/unit check, make -C tests/fuzz check (when their Makefiles exist),
-          scripts/check-dts.sh, scripts/check-config.sh against the armmp kernel config
+          scripts/check-dts.sh, scripts/check-config.sh against the armmp kernel config,
+          scripts/check-config-tree.sh (fragment + Pi defconfig of a source tree),
+          scripts/dkms-check.sh (a real cross DKMS build of dkms.conf)
   target: /usr/local/share/pbus/tests/run-target.sh over ssh (default TARGET: the QEMU guest,
           deploy first with scripts/deploy.sh), then dmesg must show no Oops/WARNING/BUG/lockdep.
   Last line: "N passed, N failed, N skipped"; exit status 1 on any failure.
@@ -49,7 +51,9 @@ if [ $HOST = 1 ]; then
 	done
 	# Device trees and the kernel config fragment: one pass/fail each.
 	for cmd in "scripts/check-dts.sh" \
-		   "scripts/check-config.sh $TOP/.cache/arm/kdir/.config"; do
+		   "scripts/check-config.sh $TOP/.cache/arm/kdir/.config" \
+		   "scripts/check-config-tree.sh" \
+		   "scripts/dkms-check.sh"; do
 		echo "run-tests: $cmd"
 		if (cd "$TOP" && $cmd) >"$LOG" 2>&1; then
 			P=$((P + 1))
