@@ -19,7 +19,9 @@
  *
  * vrings and vdev buffers are left to remoteproc's default allocation in
  * host memory: the remote cannot reach them, the rpmsg transport bridges
- * them over the bus (see pbus_rproc_doorbell() and pbus_rproc_vring_irq()).
+ * them over the bus: it registers with pbus_rproc_register_transport()
+ * and then gets the kicks and the remote's vring IRQ. Without a transport
+ * a kick only rings the remote's doorbell.
  */
 
 #include <linux/atomic.h>
@@ -33,6 +35,7 @@
 #include <linux/firmware.h>
 #include <linux/jiffies.h>
 #include <linux/kernel.h>
+#include <linux/list.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/mod_devicetable.h>
@@ -51,6 +54,7 @@
 
 #include <linux/pbus.h>
 #include <linux/pbus-remote.h>
+#include <linux/pbus-rproc.h>
 
 #include "pbus_compat.h"
 
@@ -141,6 +145,9 @@ struct pbus_rproc_trace {
  * @trace_lock: serialises refreshes of the trace shadows
  * @traces: trace buffers of the current firmware
  * @ntraces: number of @traces
+ * @node: entry in pbus_rproc_list
+ * @xport_lock: protects @xport_ctx against the kick and IRQ paths
+ * @xport_ctx: context of the attached vring transport, NULL if none
  */
 struct pbus_rproc {
 	struct device *dev;
@@ -176,7 +183,20 @@ struct pbus_rproc {
 	struct mutex trace_lock;	/* protects the trace shadows */
 	struct pbus_rproc_trace traces[PBUS_RPROC_MAX_TRACES];
 	unsigned int ntraces;
+
+	struct list_head node;
+	spinlock_t xport_lock;	/* protects xport_ctx */
+	void *xport_ctx;
 };
+
+/*
+ * Instances and the vring transport (at most one). The mutex serialises
+ * attach/detach against the start/stop hooks; the kick and IRQ paths only
+ * look at @xport_ctx under the instance's @xport_lock.
+ */
+static LIST_HEAD(pbus_rproc_list);
+static DEFINE_MUTEX(pbus_rproc_list_lock);
+static const struct pbus_rproc_transport *pbus_rproc_xport;
 
 static const char * const pbus_rproc_errors[] = {
 	[PBUS_RP_ERR_NONE] = "no error",
@@ -1034,14 +1054,129 @@ rearm:
 	spin_unlock_irqrestore(&priv->lock, flags);
 }
 
-/*
- * Hook of the vring transport: the remote kicked a vring. The rpmsg
- * transport (which moves the host-side vrings over the bus) plugs in here.
- */
+/* The remote kicked a vring: tell the transport, if one is attached. */
 static void pbus_rproc_vring_irq(struct pbus_rproc *priv)
 {
-	dev_dbg(priv->dev, "vring kick from the remote\n");
+	unsigned long flags;
+
+	spin_lock_irqsave(&priv->xport_lock, flags);
+	if (priv->xport_ctx)
+		pbus_rproc_xport->vring_irq(priv->xport_ctx);
+	else
+		dev_dbg(priv->dev, "vring kick from the remote\n");
+	spin_unlock_irqrestore(&priv->xport_lock, flags);
 }
+
+/* Start and stop hooks of the transport; remoteproc's lock held. */
+static void pbus_rproc_xport_start(struct pbus_rproc *priv)
+{
+	mutex_lock(&pbus_rproc_list_lock);
+	if (priv->xport_ctx)
+		pbus_rproc_xport->start(priv->xport_ctx);
+	mutex_unlock(&pbus_rproc_list_lock);
+}
+
+static void pbus_rproc_xport_stop(struct pbus_rproc *priv)
+{
+	mutex_lock(&pbus_rproc_list_lock);
+	if (priv->xport_ctx)
+		pbus_rproc_xport->stop(priv->xport_ctx);
+	mutex_unlock(&pbus_rproc_list_lock);
+}
+
+/* Under pbus_rproc_list_lock. */
+static void pbus_rproc_xport_attach(struct pbus_rproc *priv)
+{
+	unsigned long flags;
+	bool running;
+	void *ctx;
+
+	ctx = pbus_rproc_xport->attach(priv->rproc, priv->bus);
+	if (IS_ERR_OR_NULL(ctx)) {
+		dev_warn(priv->dev, "vring transport not attached: %ld\n",
+			 PTR_ERR(ctx));
+		return;
+	}
+	spin_lock_irqsave(&priv->xport_lock, flags);
+	priv->xport_ctx = ctx;
+	spin_unlock_irqrestore(&priv->xport_lock, flags);
+
+	spin_lock_irqsave(&priv->lock, flags);
+	running = priv->running;
+	spin_unlock_irqrestore(&priv->lock, flags);
+	if (running)
+		pbus_rproc_xport->start(ctx);
+}
+
+/* Under pbus_rproc_list_lock. */
+static void pbus_rproc_xport_detach(struct pbus_rproc *priv)
+{
+	unsigned long flags;
+	void *ctx = priv->xport_ctx;
+
+	if (!ctx)
+		return;
+	spin_lock_irqsave(&priv->xport_lock, flags);
+	priv->xport_ctx = NULL;
+	spin_unlock_irqrestore(&priv->xport_lock, flags);
+	/* no kick or IRQ hook runs any more: the transport may let go */
+	pbus_rproc_xport->stop(ctx);
+	pbus_rproc_xport->detach(ctx);
+}
+
+/**
+ * pbus_rproc_register_transport() - plug in the vring transport
+ * @xport: its hooks; every one must be set
+ *
+ * @xport->attach is called at once for every pbus remoteproc, and later
+ * for every new one; @xport->start follows for those whose remote runs.
+ *
+ * Return: 0, -EINVAL for a missing hook, -EBUSY if a transport is
+ * registered already.
+ */
+int pbus_rproc_register_transport(const struct pbus_rproc_transport *xport)
+{
+	struct pbus_rproc *priv;
+	int ret = 0;
+
+	if (!xport || !xport->attach || !xport->detach || !xport->start ||
+	    !xport->stop || !xport->kick || !xport->vring_irq)
+		return -EINVAL;
+
+	mutex_lock(&pbus_rproc_list_lock);
+	if (pbus_rproc_xport) {
+		ret = -EBUSY;
+		goto out;
+	}
+	pbus_rproc_xport = xport;
+	list_for_each_entry(priv, &pbus_rproc_list, node)
+		pbus_rproc_xport_attach(priv);
+out:
+	mutex_unlock(&pbus_rproc_list_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(pbus_rproc_register_transport);
+
+/**
+ * pbus_rproc_unregister_transport() - unplug the vring transport
+ * @xport: as registered
+ *
+ * Stops and detaches it from every remoteproc; kicks ring the remote's
+ * doorbell again. The remotes keep running.
+ */
+void pbus_rproc_unregister_transport(const struct pbus_rproc_transport *xport)
+{
+	struct pbus_rproc *priv;
+
+	mutex_lock(&pbus_rproc_list_lock);
+	if (pbus_rproc_xport == xport) {
+		list_for_each_entry(priv, &pbus_rproc_list, node)
+			pbus_rproc_xport_detach(priv);
+		pbus_rproc_xport = NULL;
+	}
+	mutex_unlock(&pbus_rproc_list_lock);
+}
+EXPORT_SYMBOL_GPL(pbus_rproc_unregister_transport);
 
 /* IRQ line of the remote; thread context. */
 static void pbus_rproc_irq(struct pbus *bus, void *data)
@@ -1151,6 +1286,7 @@ static int pbus_rproc_start(struct rproc *rproc)
 
 	pbus_rproc_set_running(priv, true);
 	schedule_delayed_work(&priv->monitor, msecs_to_jiffies(priv->hb_ms));
+	pbus_rproc_xport_start(priv);
 
 	return 0;
 
@@ -1227,6 +1363,8 @@ static int pbus_rproc_stop(struct rproc *rproc)
 	int ret = -EIO;
 
 	pbus_rproc_set_running(priv, false);
+	/* after @running: a transport registering now does not start */
+	pbus_rproc_xport_stop(priv);
 	cancel_delayed_work_sync(&priv->monitor);
 	cancel_work_sync(&priv->kick_work);
 	priv->kick_pending = 0;
@@ -1280,6 +1418,17 @@ static void pbus_rproc_kick_work(struct work_struct *work)
 static void pbus_rproc_kick(struct rproc *rproc, int vqid)
 {
 	struct pbus_rproc *priv = rproc->priv;
+	unsigned long flags;
+	bool taken = false;
+
+	spin_lock_irqsave(&priv->xport_lock, flags);
+	if (priv->xport_ctx) {
+		pbus_rproc_xport->kick(priv->xport_ctx, vqid);
+		taken = true;
+	}
+	spin_unlock_irqrestore(&priv->xport_lock, flags);
+	if (taken)
+		return;
 
 	if (vqid < 0 || vqid >= BITS_PER_LONG) {
 		dev_warn_ratelimited(priv->dev, "kick of vring %d ignored\n",
@@ -1382,6 +1531,18 @@ static void pbus_rproc_free_irq(void *data)
 	pbus_free_irq(priv->bus);
 }
 
+/* After the remoteproc was deleted (stopped): no hook runs any more. */
+static void pbus_rproc_unlist(void *data)
+{
+	struct pbus_rproc *priv = data;
+
+	mutex_lock(&pbus_rproc_list_lock);
+	list_del(&priv->node);
+	if (pbus_rproc_xport)
+		pbus_rproc_xport_detach(priv);
+	mutex_unlock(&pbus_rproc_list_lock);
+}
+
 static void pbus_rproc_cancel_work(void *data)
 {
 	struct pbus_rproc *priv = data;
@@ -1430,6 +1591,8 @@ static int pbus_rproc_probe(struct platform_device *pdev)
 					 PBUS_RPROC_HB_MS);
 	init_completion(&priv->ready);
 	spin_lock_init(&priv->lock);
+	spin_lock_init(&priv->xport_lock);
+	INIT_LIST_HEAD(&priv->node);
 	mutex_init(&priv->trace_lock);
 	INIT_DELAYED_WORK(&priv->monitor, pbus_rproc_monitor);
 	INIT_WORK(&priv->kick_work, pbus_rproc_kick_work);
@@ -1474,6 +1637,16 @@ static int pbus_rproc_probe(struct platform_device *pdev)
 							 "pbus,auto-boot");
 	rproc->dump_conf = RPROC_COREDUMP_ENABLED;
 	ret = rproc_coredump_set_elf_info(rproc, ELFCLASS32, EM_ARM);
+	if (ret)
+		return ret;
+
+	/* before the remoteproc exists (auto-boot), released after it went */
+	mutex_lock(&pbus_rproc_list_lock);
+	list_add_tail(&priv->node, &pbus_rproc_list);
+	if (pbus_rproc_xport)
+		pbus_rproc_xport_attach(priv);
+	mutex_unlock(&pbus_rproc_list_lock);
+	ret = devm_add_action_or_reset(dev, pbus_rproc_unlist, priv);
 	if (ret)
 		return ret;
 
