@@ -18,20 +18,12 @@
 #ifndef PBUS_RPMSG_EPT_H
 #define PBUS_RPMSG_EPT_H
 
+#include "pbus_types.h"
+
 #ifdef __KERNEL__
 #include <linux/errno.h>
-#include <linux/types.h>
 #else
 #include <errno.h>
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-/* As in drivers/pbus/proto/pbus_proto.h: kernel type names for ports. */
-#ifndef PBUS_HAVE_KERNEL_TYPES
-typedef __UINT8_TYPE__ u8;
-typedef __UINT16_TYPE__ u16;
-typedef __UINT32_TYPE__ u32;
-#endif
 #endif
 
 #define PBUS_EPT_HDR_LEN	16	/* rpmsg header */

@@ -10,23 +10,7 @@
 #ifndef PBUS_PROTO_H
 #define PBUS_PROTO_H
 
-#ifdef __KERNEL__
-#include <linux/types.h>
-#else
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-/*
- * Kernel type names for the portable builds: the same types as <stdint.h>'s
- * (GCC and clang predefine these). Ports whose compiler lacks them, or that
- * already have u8/u16/u32, define PBUS_HAVE_KERNEL_TYPES.
- */
-#ifndef PBUS_HAVE_KERNEL_TYPES
-typedef __UINT8_TYPE__ u8;
-typedef __UINT16_TYPE__ u16;
-typedef __UINT32_TYPE__ u32;
-#endif
-#endif
+#include "pbus_types.h"
 
 #define PBUS_PROTO_VERSION	1
 
