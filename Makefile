@@ -159,6 +159,7 @@ check:
 	+$(MAKE) modules-strict ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- \
 		KDIR=$(CURDIR)/.cache/arm64/kdir O=$(CURDIR)/build/check-arm64
 	+$(MAKE) compat
+	+$(MAKE) lint
 	+$(MAKE) --no-print-directory check-raspi2b
 	scripts/build-guest.sh
 	export PBUS_RUN=$(CHECK_RUN); trap 'scripts/qemu.sh stop >/dev/null' EXIT; \
