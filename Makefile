@@ -155,6 +155,7 @@ check:
 	scripts/install-deps.sh
 	scripts/prepare-kernel.sh --arch arm
 	+$(MAKE) modules-strict tools dtbs firmware samples ARCH=arm O=$(CHECK_O)
+	scripts/check-extra-symbols.sh $(CHECK_O)/Module.symvers
 	scripts/prepare-kernel.sh --arch arm64
 	+$(MAKE) modules-strict ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- \
 		KDIR=$(CURDIR)/.cache/arm64/kdir O=$(CURDIR)/build/check-arm64
