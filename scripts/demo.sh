@@ -95,7 +95,9 @@ if [ -n "$crash" ]; then
 	for i in $(seq 100); do [ "$(cat "$rp/state")" = running ] && break; sleep 0.1; done
 	echo "state after the crash: $(cat "$rp/state")"
 	dmesg | grep -E 'crash detected|recover' | tail -n 3
-	ls /sys/class/devcoredump/ 2>/dev/null | sed 's/^/devcoredump: /'
+	for d in /sys/class/devcoredump/devcd*; do
+		[ -e "$d/data" ] && echo "devcoredump of the remote's memory: $d/data ($(wc -c < "$d/data") bytes)"
+	done
 fi
 
 step "stop the remote, bus statistics"
