@@ -8,15 +8,11 @@
 # Env: PBUS_DEV (default /dev/pbus/pbus0), PBUSCTL (default: found in PATH
 # or next to this script), PBUS_RW_ROUNDS (default 12).
 
+. "$(dirname "$0")/lib.sh"
+
 DEV=${PBUS_DEV:-/dev/pbus/pbus0}
 ROUNDS=${PBUS_RW_ROUNDS:-12}
-here=$(cd "$(dirname "$0")" && pwd)
-if [ -z "$PBUSCTL" ]; then
-	for p in "$(command -v pbusctl 2>/dev/null)" "$here/pbusctl" \
-		 "$here/../../tools/pbusctl" /usr/local/bin/pbusctl; do
-		[ -n "$p" ] && [ -x "$p" ] && PBUSCTL=$p && break
-	done
-fi
+PBUSCTL=${PBUSCTL:-$(find_tool pbusctl)}
 T=$(mktemp -d /tmp/pbus-rw.XXXXXX) || exit 1
 # Not loaded yet (QEMU guest with the test cable): load, and unload after.
 loaded=

@@ -32,13 +32,7 @@ SLACK_MS=${PBUS_FAULT_SLACK_MS:-500}
 CBL=/sys/kernel/debug/pbus-cable/pbus-cable
 BUSDBG=/sys/kernel/debug/pbus/$(basename "$DEV")
 
-here=$(cd "$(dirname "$0")" && pwd)
-if [ -z "$PBUSCTL" ]; then
-	for p in "$(command -v pbusctl 2>/dev/null)" "$here/../../tools/pbusctl" \
-		 /usr/local/bin/pbusctl; do
-		[ -n "$p" ] && [ -x "$p" ] && PBUSCTL=$p && break
-	done
-fi
+PBUSCTL=${PBUSCTL:-$(find_tool pbusctl)}
 [ -n "$PBUSCTL" ] || skip_all "no pbusctl"
 command -v modprobe >/dev/null 2>&1 || skip_all "no modprobe"
 for m in pbus_rproc pbus_remote pbus_rpmsg; do

@@ -17,12 +17,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
 DEV=${PBUS_DEV:-/dev/pbus/pbus0}
-if [ -z "$PBUSCTL" ]; then
-	for p in "$(command -v pbusctl 2>/dev/null)" "$here/pbusctl" \
-		 "$here/../../tools/pbusctl" /usr/local/bin/pbusctl; do
-		[ -n "$p" ] && [ -x "$p" ] && PBUSCTL=$p && break
-	done
-fi
+PBUSCTL=${PBUSCTL:-$(find_tool pbusctl)}
 
 # Not loaded yet (QEMU guest with the test cable): load; finish unloads.
 if [ ! -c "$DEV" ] && command -v modprobe >/dev/null 2>&1; then

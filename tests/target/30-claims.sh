@@ -7,14 +7,9 @@
 # Env: PBUS_DEV (default /dev/pbus/pbus0), PBUSCTL, PBUS_CLAIM_RACE
 # (default: found in PATH or next to this script).
 
+. "$(dirname "$0")/lib.sh"
+
 DEV=${PBUS_DEV:-/dev/pbus/pbus0}
-here=$(cd "$(dirname "$0")" && pwd)
-find_tool() {
-	for p in "$(command -v "$1" 2>/dev/null)" "$here/$1" \
-		 "$here/../../tools/$1" "/usr/local/bin/$1"; do
-		[ -n "$p" ] && [ -x "$p" ] && echo "$p" && return 0
-	done
-}
 PBUSCTL=${PBUSCTL:-$(find_tool pbusctl)}
 RACE=${PBUS_CLAIM_RACE:-$(find_tool pbus-claim-race)}
 T=$(mktemp -d /tmp/pbus-claims.XXXXXX) || exit 1

@@ -18,12 +18,7 @@
 
 DEV=${PBUS_DEV:-/dev/pbus/pbus0}
 here=$(cd "$(dirname "$0")" && pwd)
-if [ -z "$PBUSCTL" ]; then
-	for p in "$(command -v pbusctl 2>/dev/null)" "$here/pbusctl" \
-		 "$here/../../tools/pbusctl"; do
-		[ -n "$p" ] && [ -x "$p" ] && PBUSCTL=$p && break
-	done
-fi
+PBUSCTL=${PBUSCTL:-$(find_tool pbusctl)}
 if [ -z "$PBUS_FW_DIR" ]; then
 	for d in /lib/firmware "$here/../../firmware"; do
 		[ -f "$d/pbus-remote-fw.elf" ] && PBUS_FW_DIR=$d && break

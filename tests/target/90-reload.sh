@@ -23,9 +23,7 @@ VM_TOL=${RELOAD_VMALLOC_TOL_KB:-256}
 DBG=/sys/kernel/debug
 
 command -v modprobe >/dev/null 2>&1 || skip_all "no modprobe"
-PBUSCTL=$(command -v pbusctl 2>/dev/null)
-[ -n "$PBUSCTL" ] || PBUSCTL=$(cd "$(dirname "$0")/../.." && pwd)/tools/pbusctl
-[ -x "$PBUSCTL" ] || skip_all "no pbusctl"
+PBUSCTL=$(find_tool pbusctl) || skip_all "no pbusctl"
 # installed: MOD is in modules.dep (busybox modinfo succeeds for unknown modules)
 installed() { grep -q "/$1\.ko" "/lib/modules/$(uname -r)/modules.dep" 2>/dev/null; }
 for m in pbus_cable pbus pbus_remote pbus_rproc; do

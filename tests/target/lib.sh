@@ -22,6 +22,17 @@ assert_cmd() {
 	if "$@" >/dev/null 2>&1; then ok "$d"; else not_ok "$d ($* failed)"; fi
 }
 
+# find_tool NAME: print the path of the executable NAME: in PATH, next to the
+# tests, in the source tree's tools/ or /usr/local/bin; fails when none is
+T_HERE=$(cd "$(dirname "$0")" && pwd)
+find_tool() {
+	for p in "$(command -v "$1" 2>/dev/null)" "$T_HERE/$1" \
+		 "$T_HERE/../../tools/$1" "/usr/local/bin/$1"; do
+		[ -n "$p" ] && [ -x "$p" ] && echo "$p" && return 0
+	done
+	return 1
+}
+
 # skip_all REASON: the whole script is skipped
 skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 
