@@ -8,17 +8,21 @@
 # (pbus under pbus_rproc/pbus_remote, pbus_rproc under pbus_rpmsg, pbus_cable
 # under a bound pbus) fails
 # cleanly and leaves the bus working. Afterwards: no Oops/WARNING/BUG, no
-# pbus debugfs entry, no device or gpiochip left, and slab/vmalloc use back
-# within a tolerance of the value after one warm-up cycle. TAP output.
+# pbus debugfs entry, no device or gpiochip left, vmalloc use back within a
+# tolerance of the value after one warm-up cycle, and unreclaimable slab
+# flat over the second half of the cycles. TAP output.
 #
 # Env: RELOAD_CYCLES (default 50), PBUS_DEV (default /dev/pbus/pbus0),
-# RELOAD_SLAB_TOL_KB (SUnreclaim growth allowed, default 256),
+# RELOAD_SLAB_TOL_KB (SUnreclaim growth allowed over the second half of
+# the cycles, default 128: 5 kB a cycle; slab use on the guest moves by
+# tens of kB between cycles even without a leak, and Debian's kernel has no
+# kmemleak, so smaller leaks are out of reach of this test),
 # RELOAD_VMALLOC_TOL_KB (VmallocUsed growth allowed, default 256).
 . "$(dirname "$0")/lib.sh"
 
 CYCLES=${RELOAD_CYCLES:-50}
 DEV=${PBUS_DEV:-/dev/pbus/pbus0}
-SLAB_TOL=${RELOAD_SLAB_TOL_KB:-256}
+SLAB_TOL=${RELOAD_SLAB_TOL_KB:-128}
 VM_TOL=${RELOAD_VMALLOC_TOL_KB:-256}
 DBG=/sys/kernel/debug
 
@@ -152,6 +156,10 @@ while [ $i -lt "$CYCLES" ]; do
 		fi
 	done
 	unload_all || { n_unload_fail=$((n_unload_fail + 1)); diag "cycle $i: modules left: $(grep -E '^pbus' /proc/modules | cut -d' ' -f1 | tr '\n' ' ')"; }
+	if [ $i -eq $((CYCLES / 2)) ]; then
+		snapshot
+		M_SUNREC=$S_SUNREC
+	fi
 done
 t1=$(cut -d' ' -f1 /proc/uptime)
 diag "$CYCLES cycles in $(echo "$t0 $t1" | awk '{printf "%.0f", $2 - $1}') s"
@@ -179,11 +187,15 @@ assert_eq "gpio devices back to the baseline" "$B_CHIPS" "$S_CHIPS"
 assert_eq "devices back to the baseline" "$B_DEVS" "$S_DEVS"
 assert_eq "debugfs dirs back to the baseline" "$B_DBG" "$S_DBG"
 assert_eq "remoteprocs back to the baseline" "$B_RPROC" "$S_RPROC"
-d=$((S_SUNREC - B_SUNREC))
+# The first cycles fill slab caches (each load order takes other paths) and
+# the whole run grew up to ~256 kB on the guest; a leak grows with every
+# cycle, so the second half of the run is what must stay flat.
+diag "SUnreclaim grew $((S_SUNREC - B_SUNREC)) kB over all $CYCLES cycles (Slab $((S_SLAB - B_SLAB)) kB)"
+d=$((S_SUNREC - M_SUNREC))
 if [ $d -le "$SLAB_TOL" ]; then
-	ok "SUnreclaim grew $d kB over $CYCLES cycles (<= $SLAB_TOL kB; Slab $((S_SLAB - B_SLAB)) kB)"
+	ok "SUnreclaim grew $d kB over the last $((CYCLES - CYCLES / 2)) cycles (<= $SLAB_TOL kB)"
 else
-	not_ok "SUnreclaim grew $d kB over $CYCLES cycles (> $SLAB_TOL kB; Slab $((S_SLAB - B_SLAB)) kB)"
+	not_ok "SUnreclaim grew $d kB over the last $((CYCLES - CYCLES / 2)) cycles (> $SLAB_TOL kB: a leak?)"
 fi
 d=$((S_VM - B_VM))
 if [ $d -le "$VM_TOL" ]; then
