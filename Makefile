@@ -9,6 +9,7 @@
 #   make compat          W=1 build of every module against linux 6.12 (arm, arm64)
 #   make check           THE test command: deps, kernel, strict build, QEMU, deploy, tests
 #   make check-raspi2b   the same on QEMU's Raspberry Pi 2 (pbus-host overlay, no remote)
+#   make check-no-reset  the remoteproc tests on a bus without a reset line
 #
 # A consumer module built separately resolves the core's exported symbols with
 #   make -C $(KDIR) M=/path/to/consumer ARCH=arm CROSS_COMPILE=arm-linux-gnueabihf- \
@@ -49,7 +50,7 @@ DTC_CPP		:= cpp -nostdinc -undef -x assembler-with-cpp -D__DTS__ \
 
 .PHONY: all modules kdir sync tools dtbs firmware guest deploy check demo lint arm64 clean modules-strict \
 	compat \
-	samples check-raspi2b
+	samples check-raspi2b check-no-reset
 
 all: modules
 
@@ -166,6 +167,7 @@ check:
 	export PBUS_RUN=$(CHECK_RUN); trap 'scripts/qemu.sh stop >/dev/null' EXIT; \
 	scripts/qemu.sh stop >/dev/null; scripts/qemu.sh start; \
 	BUILD=$(CHECK_O) scripts/deploy.sh; scripts/run-tests.sh
+	+$(MAKE) --no-print-directory check-no-reset
 
 # The same build on the emulated Raspberry Pi 2 (-M raspi2b, pbus-host overlay on Debian's
 # bcm2836-rpi-2-b.dtb, real pinctrl-bcm2835 lines, no remote): boot (~30-40 s), deploy, the
@@ -186,6 +188,23 @@ check-raspi2b:
 	! scripts/qemu.sh ssh dmesg | grep -E 'Oops|WARNING:|BUG:|possible circular locking|Unable to handle' || rc=1; \
 	[ $$rc = 0 ] && echo "check-raspi2b: $(RPI_TESTS) passed, kernel log clean" || \
 		{ echo "check-raspi2b: FAILED (console: $(RPI_RUN)/console.log)" >&2; exit 1; }
+
+# The remoteproc tests on a bus without a reset line (reset-gpios is optional): the same
+# guest with the master's reset-gpios deleted from its DT; a crashed or hung remote must be
+# halted by STOP (52-rproc-halt). About 1.5 minutes.
+NORESET_TESTS	:= 50-rproc 52-rproc-halt
+NORESET_RUN	:= $(CURDIR)/.cache/arm/run-noreset
+check-no-reset:
+	export PBUS_RUN=$(NORESET_RUN); trap 'scripts/qemu.sh stop >/dev/null' EXIT; \
+	scripts/qemu.sh stop >/dev/null; QEMU_DT_DELETE=pbus_master0:reset-gpios scripts/qemu.sh start; \
+	BUILD=$(CHECK_O) scripts/deploy.sh; rc=0; \
+	scripts/qemu.sh ssh 'grep -q "^reset_line 0" /sys/kernel/debug/pbus/pbus0/info || \
+		{ modprobe pbus_cable && modprobe pbus && grep -q "^reset_line 0" /sys/kernel/debug/pbus/pbus0/info; }' || \
+		{ echo "check-no-reset: the master still has a reset line" >&2; rc=1; }; \
+	for t in $(NORESET_TESTS); do scripts/qemu.sh ssh /usr/local/share/pbus/tests/run-target.sh $$t || rc=1; done; \
+	! scripts/qemu.sh ssh dmesg | grep -E 'Oops|WARNING:|BUG:|possible circular locking|Unable to handle' || rc=1; \
+	[ $$rc = 0 ] && echo "check-no-reset: $(NORESET_TESTS) passed without a reset line, kernel log clean" || \
+		{ echo "check-no-reset: FAILED (console: $(NORESET_RUN)/console.log)" >&2; exit 1; }
 
 demo:
 	scripts/install-deps.sh

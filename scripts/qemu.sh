@@ -24,6 +24,7 @@ usage: $0 start|stop|status|ssh [CMD...] [--machine virt|raspi2b]
 Files: $RUN/{console.log,qemu.pid,state} (state has PORT=, KEY=, TARGET=);
         PBUS_RUN=dir selects another run dir (a second guest);
         QEMU_DTSO="x.dtso ..." selects the overlays (default dts/qemu/*.dtso)
+        QEMU_DT_DELETE="label:prop ..." deletes properties after the overlays
 USAGE
 }
 die() { echo "qemu: $*" >&2; exit 1; }
@@ -143,6 +144,13 @@ if [ ${#OVL[@]} -gt 0 ]; then
 		die "fdtoverlay failed on ${OVL[*]##*/} (labels must exist in the overlays before)"
 	DTB=$RUN/guest.dtb
 fi
+# QEMU_DT_DELETE="label:prop ...": delete properties after the overlays (a board
+# variant, e.g. pbus_master0:reset-gpios for a bus without a reset line)
+for lp in ${QEMU_DT_DELETE:-}; do
+	[ "$DTB" = "$RUN/guest.dtb" ] || { cp "$DTB" "$RUN/guest.dtb"; DTB=$RUN/guest.dtb; }
+	node=$(fdtget "$DTB" /__symbols__ "${lp%%:*}") || die "QEMU_DT_DELETE: no label ${lp%%:*}"
+	fdtput -d "$DTB" "$node" "${lp#*:}" || die "QEMU_DT_DELETE: cannot delete $lp"
+done
 
 rm -f "$RUN/console.log" "$RUN/qemu.pid"
 qemu-system-arm "${QOPT[@]}" -kernel "$KERNEL" -initrd "$INITRD" -dtb "$DTB" \

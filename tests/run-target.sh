@@ -12,7 +12,7 @@ pass=0 fail=0 skipped=0
 out=/tmp/pbus-tap.$$
 for t in $(ls "$dir"/*.sh 2>/dev/null | sort); do
 	name=$(basename "$t")
-	[ "$name" = lib.sh ] && continue
+	case "$name" in lib.sh|*-lib.sh) continue ;; esac
 	case "$name" in *"${1:-}"*) ;; *) continue ;; esac
 	echo "# --- $name"
 	sh "$t" >"$out" 2>&1

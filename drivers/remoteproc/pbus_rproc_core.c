@@ -198,6 +198,78 @@ static int pbus_rproc_wait_running(struct pbus_rproc *priv)
 	}
 }
 
+/*
+ * Ask the remote to stop; 0 once it reports OFFLINE within the bound.
+ * @crashed: it is known to have crashed, so CRASHED is not an answer yet
+ * (the remote's control block serves STOP after what it ran crashed).
+ */
+static int pbus_rproc_request_stop(struct pbus_rproc *priv, bool crashed)
+{
+	unsigned long deadline = jiffies + msecs_to_jiffies(PBUS_RPROC_STOP_MS);
+	u32 status;
+	int ret;
+
+	ret = pbus_rproc_wr(priv, PBUS_RP_CONTROL, PBUS_RP_CTRL_STOP);
+	if (ret)
+		return ret;
+
+	for (;;) {
+		ret = pbus_rproc_rd(priv, PBUS_RP_STATUS, &status);
+		if (ret)
+			return ret;
+		if (status == PBUS_RP_STATE_OFFLINE)
+			return 0;
+		if (status == PBUS_RP_STATE_CRASHED && !crashed)
+			return -EIO;
+		if (time_after(jiffies, deadline))
+			return -ETIMEDOUT;
+		msleep(PBUS_RPROC_POLL_MS);
+	}
+}
+
+/*
+ * Bring the remote to OFFLINE. A crashed remote is reset where there is a
+ * reset line (the strongest stop there is); without one, and for an
+ * orderly stop, it is asked to stop, so that nothing it ran is left
+ * running (reset-gpios is optional). A remote that does not stop is reset
+ * if there is a line. One line says what happened when it is not clean.
+ */
+static int pbus_rproc_halt(struct pbus_rproc *priv, bool crashed)
+{
+	struct device *dev = &priv->rproc->dev;
+	int ret, rst;
+
+	if (crashed) {
+		rst = pbus_reset_remote(priv->bus);
+		if (rst != -EOPNOTSUPP) {
+			if (rst)
+				dev_warn(dev, "resetting the crashed remote failed: %d\n",
+					 rst);
+			return rst;
+		}
+	}
+
+	ret = pbus_rproc_request_stop(priv, crashed);
+	if (!ret)
+		return 0;
+	if (crashed) {
+		dev_warn(dev, "crashed remote did not stop (%d) and there is no reset line\n",
+			 ret);
+		return ret;
+	}
+
+	rst = pbus_reset_remote(priv->bus);
+	if (rst == -EOPNOTSUPP)
+		dev_warn(dev, "remote did not stop (%d) and there is no reset line\n",
+			 ret);
+	else if (rst)
+		dev_warn(dev, "remote did not stop (%d); resetting it failed: %d\n",
+			 ret, rst);
+	else
+		dev_warn(dev, "remote did not stop (%d): reset it\n", ret);
+	return rst;
+}
+
 static int pbus_rproc_start(struct rproc *rproc)
 {
 	struct pbus_rproc *priv = rproc->priv;
@@ -249,43 +321,15 @@ static int pbus_rproc_start(struct rproc *rproc)
 
 err_reset:
 	/* remoteproc does not call .stop after a failed .start */
-	if (pbus_reset_remote(priv->bus))
-		dev_warn(dev, "resetting the remote failed\n");
+	pbus_rproc_halt(priv, false);
 	pbus_write32(priv->bus, PBUS_RPROC_IRQ_ENABLE, 0);
 	return ret;
-}
-
-/* Ask the remote to stop; 0 once it reports OFFLINE within the bound. */
-static int pbus_rproc_request_stop(struct pbus_rproc *priv)
-{
-	unsigned long deadline = jiffies + msecs_to_jiffies(PBUS_RPROC_STOP_MS);
-	u32 status;
-	int ret;
-
-	ret = pbus_rproc_wr(priv, PBUS_RP_CONTROL, PBUS_RP_CTRL_STOP);
-	if (ret)
-		return ret;
-
-	for (;;) {
-		ret = pbus_rproc_rd(priv, PBUS_RP_STATUS, &status);
-		if (ret)
-			return ret;
-		if (status == PBUS_RP_STATE_OFFLINE)
-			return 0;
-		if (status == PBUS_RP_STATE_CRASHED)
-			return -EIO;
-		if (time_after(jiffies, deadline))
-			return -ETIMEDOUT;
-		msleep(PBUS_RPROC_POLL_MS);
-	}
 }
 
 static int pbus_rproc_stop(struct rproc *rproc)
 {
 	struct pbus_rproc *priv = rproc->priv;
-	struct device *dev = &rproc->dev;
 	bool crashed = rproc->state == RPROC_CRASHED;
-	int ret = -EIO;
 
 	pbus_rproc_set_running(priv, false);
 	/* after @running: a transport registering now does not start */
@@ -296,17 +340,7 @@ static int pbus_rproc_stop(struct rproc *rproc)
 
 	if (crashed)
 		pbus_rproc_snapshot(priv);
-	else
-		ret = pbus_rproc_request_stop(priv);
-
-	if (ret) {
-		if (!crashed)
-			dev_warn(dev, "remote did not stop (%d): resetting it\n",
-				 ret);
-		ret = pbus_reset_remote(priv->bus);
-		if (ret)
-			dev_warn(dev, "resetting the remote failed: %d\n", ret);
-	}
+	pbus_rproc_halt(priv, crashed);
 
 	/* a stop never fails: a dead bus leaves nothing to stop */
 	pbus_write32(priv->bus, PBUS_RPROC_IRQ_ENABLE, 0);

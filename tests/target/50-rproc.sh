@@ -19,6 +19,7 @@
 # crash and hang files; default: searched under /sys/kernel/debug).
 
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/rproc-lib.sh"
 
 here=$(cd "$(dirname "$0")" && pwd)
 CYCLES=${RPROC_CYCLES:-50}
@@ -29,55 +30,6 @@ FWDIR=/lib/firmware
 BAD="bad-truncated.elf bad-class.elf bad-machine.elf bad-segment.elf
 bad-overlap.elf bad-entry.elf bad-rsc-offset.elf bad-rsc-align.elf
 bad-rsc-count.elf bad-vring.elf bad-vdev-nvrings.elf bad-rsc-type.elf"
-
-# find_rproc: print the sysfs directory of the pbus remoteproc
-find_rproc() {
-	for r in /sys/class/remoteproc/remoteproc*; do
-		[ -e "$r/device/driver" ] || continue
-		[ "$(basename "$(readlink "$r/device/driver")")" = pbus-rproc ] &&
-			echo "$r" && return 0
-	done
-	return 1
-}
-
-state() { cat "$RP/state" 2>/dev/null; }
-state_is() { [ "$(state)" = "$1" ]; }
-rp_start() { echo start > "$RP/state" 2>/dev/null; }
-rp_stop() { echo stop > "$RP/state" 2>/dev/null; }
-
-# drop_dumps: delete every pending devcoredump
-drop_dumps() {
-	for d in /sys/class/devcoredump/devcd*/data; do
-		[ -e "$d" ] && echo 1 > "$d" 2>/dev/null
-	done
-	return 0
-}
-
-# dump_of_rproc: print the data file of a devcoredump of our remoteproc
-dump_of_rproc() {
-	for c in /sys/class/devcoredump/devcd*; do
-		[ -e "$c/failing_device" ] || continue
-		[ "$(basename "$(readlink "$c/failing_device")")" = \
-		  "$(basename "$RP")" ] && echo "$c/data" && return 0
-	done
-	return 1
-}
-
-# remote_dbg FILE: print the path of pbus_remote's debugfs FILE
-remote_dbg() {
-	if [ -n "$REMOTE_DBG" ]; then
-		[ -e "$REMOTE_DBG/$1" ] && echo "$REMOTE_DBG/$1"
-		return
-	fi
-	find /sys/kernel/debug -name "$1" 2>/dev/null |
-		grep -v '/remoteproc/' | grep -i 'remote' | head -1
-}
-
-# recovered_after: a crash was reported since dmesg_mark, running again
-recovered_after() {
-	wait_for "$RECOVER_S" sh -c "dmesg | sed -n '/$T_MARK/,\$p' | grep -q 'crash detected'" &&
-		wait_for "$RECOVER_S" state_is running
-}
 
 [ -d /sys/class/remoteproc ] || skip_all "no remoteproc class in this kernel"
 
