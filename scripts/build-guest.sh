@@ -83,10 +83,12 @@ chmod 700 root root/.ssh
 cat >etc/passwd <<P
 root:x:0:0:root:/root:/bin/sh
 nobody:x:65534:65534:nobody:/nonexistent:/bin/false
+pbus:x:1000:1000:unprivileged test user in group gpio:/tmp:/bin/sh
 P
 cat >etc/group <<P
 root:x:0:
-gpio:x:997:
+gpio:x:997:pbus
+pbus:x:1000:
 nogroup:x:65534:
 P
 echo 'root:*:19000:0:99999:7:::' >etc/shadow

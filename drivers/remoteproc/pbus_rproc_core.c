@@ -369,6 +369,15 @@ static int pbus_rproc_prepare(struct rproc *rproc)
 			ret);
 		return ret;
 	}
+	/* the control block and the mailboxes are the kernel's too */
+	ret = pbus_reserve(priv->bus, PBUS_REMOTE_REG_BASE, PBUS_RPROC_REGS_LEN,
+			   "remoteproc");
+	if (ret) {
+		pbus_unreserve(priv->bus, 0, priv->window);
+		dev_err(dev, "remote registers busy (claimed by user space?): %d\n",
+			ret);
+		return ret;
+	}
 	priv->reserved = priv->window;
 
 	return 0;
@@ -379,6 +388,8 @@ static int pbus_rproc_unprepare(struct rproc *rproc)
 	struct pbus_rproc *priv = rproc->priv;
 
 	if (priv->reserved) {
+		pbus_unreserve(priv->bus, PBUS_REMOTE_REG_BASE,
+			       PBUS_RPROC_REGS_LEN);
 		pbus_unreserve(priv->bus, 0, priv->reserved);
 		priv->reserved = 0;
 	}

@@ -29,6 +29,8 @@ struct rproc;
 /* Core registers of the slave end (PBUS_REG_IRQ_* of the protocol core). */
 #define PBUS_RPROC_IRQ_STATUS	(PBUS_REMOTE_REG_BASE + 0x10)
 #define PBUS_RPROC_IRQ_ENABLE	(PBUS_REMOTE_REG_BASE + 0x14)
+/* Every register of the remote, reserved with the window while it runs. */
+#define PBUS_RPROC_REGS_LEN	((u32)(SZ_4G - PBUS_REMOTE_REG_BASE))
 #define PBUS_RPROC_IRQ_MASK	(PBUS_RP_IRQ_VRING | PBUS_RP_IRQ_READY | \
 				 PBUS_RP_IRQ_CRASH)
 
@@ -86,7 +88,8 @@ struct pbus_rproc_trace {
  * @boot_ms: bound of the boot handshake
  * @hb_ms: heartbeat monitor period; the heartbeat must change within it
  * @window: size of the remote's memory window, read at sanity check
- * @reserved: bytes of the window reserved for the kernel, 0 if none
+ * @reserved: bytes of the window reserved for the kernel, 0 if none;
+ *	the registers are reserved with it
  * @ready: completed by the IRQ handler on PBUS_RP_IRQ_READY
  * @lock: protects @running against the IRQ handler and the monitor
  * @running: the remote is up and its crashes are to be reported

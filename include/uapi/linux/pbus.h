@@ -3,8 +3,28 @@
  * pbus character device: /dev/pbus/<name>
  *
  * pread()/pwrite() move bytes at remote addresses (the file offset is the
- * remote address). Reads are open to every opener; writes need a claim of
- * the range (PBUS_IOC_CLAIM) held by the same open file.
+ * remote address).
+ *
+ * Access model (the node is root:gpio 0660 with the project's udev rule):
+ *  - read: any opener, except ranges a kernel user reserved (while
+ *    remoteproc runs: the remote's window with the loaded firmware, its
+ *    vrings' mailboxes carrying other users' rpmsg traffic, and every
+ *    register of the remote): those need CAP_SYS_RAWIO (EPERM otherwise).
+ *  - write: only inside a claim held by the same open file (EACCES
+ *    otherwise), never into a kernel reservation without CAP_SYS_RAWIO
+ *    (EPERM), and a claim can never be taken over one (EBUSY). The claim
+ *    holds for the whole write: a PBUS_IOC_RELEASE of the same file waits
+ *    for the writes in flight.
+ *  - claim (PBUS_IOC_CLAIM/RELEASE): openers with write access (EBADF
+ *    otherwise); ranges of one file that overlap or touch merge; at most 64
+ *    disjoint claims per file (ENOSPC); a release frees any part of one
+ *    claim (EINVAL if the range is not claimed).
+ *  - PBUS_IOC_RESET: writers may resync the link (0); a RESET pulse (1)
+ *    needs CAP_SYS_ADMIN (EPERM) and no kernel reservation on the bus
+ *    (EBUSY: the remote runs for remoteproc, stop it there).
+ *  - Claims belong to the open file description: dup(), fork() and
+ *    SCM_RIGHTS share them; they end when its last descriptor is closed
+ *    (also at exit).
  */
 #ifndef _UAPI_LINUX_PBUS_H
 #define _UAPI_LINUX_PBUS_H
@@ -79,7 +99,7 @@ struct pbus_ioc_range {
 #define PBUS_IOC_INFO		_IOR(PBUS_IOC_MAGIC, 0, struct pbus_ioc_info)
 #define PBUS_IOC_STATS		_IOR(PBUS_IOC_MAGIC, 1, struct pbus_ioc_stats)
 #define PBUS_IOC_RESET_STATS	_IO(PBUS_IOC_MAGIC, 2)
-/* Resync the link (abort sequence); with arg 1 also pulse RESET. */
+/* Resync the link (abort sequence); arg points to a __u32: 1 also pulses RESET. */
 #define PBUS_IOC_RESET		_IOW(PBUS_IOC_MAGIC, 3, __u32)
 #define PBUS_IOC_CLAIM		_IOW(PBUS_IOC_MAGIC, 4, struct pbus_ioc_range)
 #define PBUS_IOC_RELEASE	_IOW(PBUS_IOC_MAGIC, 5, struct pbus_ioc_range)
