@@ -4,14 +4,14 @@
 # working while a range is claimed; unclaimed writes get EACCES; claims die
 # with their file. TAP output.
 #
-# Env: PBUS_DEV (default /dev/pbus/pbus0), PBUSCTL, PBUS_CLAIM_RACE
+# Env: PBUS_DEV (default /dev/pbus/pbus0), PBUSCTL, PBUS_ACCESS
 # (default: found in PATH or next to this script).
 
 . "$(dirname "$0")/lib.sh"
 
 DEV=${PBUS_DEV:-/dev/pbus/pbus0}
 PBUSCTL=${PBUSCTL:-$(find_tool pbusctl)}
-RACE=${PBUS_CLAIM_RACE:-$(find_tool pbus-claim-race)}
+ACC=${PBUS_ACCESS:-$(find_tool pbus-access)}
 T=$(mktemp -d /tmp/pbus-claims.XXXXXX) || exit 1
 # Not loaded yet (QEMU guest with the test cable): load, and unload after.
 loaded=
@@ -34,16 +34,16 @@ nok() { n=$((n + 1)); echo "not ok $n - $*"; }
 is() { d=$1; got=$2; want=$3
 	if [ "$got" = "$want" ]; then ok "$d"; else nok "$d (got '$got', want '$want')"; fi; }
 
-if [ ! -c "$DEV" ] || [ -z "$PBUSCTL" ] || [ -z "$RACE" ]; then
-	echo "1..0 # SKIP no $DEV, pbusctl or pbus-claim-race"
+if [ ! -c "$DEV" ] || [ -z "$PBUSCTL" ] || [ -z "$ACC" ]; then
+	echo "1..0 # SKIP no $DEV, pbusctl or pbus-access"
 	exit 0
 fi
 
 echo "1..13"
 
-r=$("$RACE" race "$DEV" 0x1000 0x100 8)
+r=$("$ACC" race "$DEV" 0x1000 0x100 8)
 is "8 racing claimers: exactly one wins" "$r" "winners 1 busy 7 other 0"
-r=$("$RACE" race "$DEV" 0x1000 0x100 8)
+r=$("$ACC" race "$DEV" 0x1000 0x100 8)
 is "claim freed with its file: again exactly one wins" "$r" \
 	"winners 1 busy 7 other 0"
 
@@ -53,11 +53,11 @@ holder=$!
 sleep 1
 
 is "overlapping claim of another file: EBUSY" \
-	"$("$RACE" claim "$DEV" 0x2800 0x1000)" EBUSY
-is "adjacent claim is fine" "$("$RACE" claim "$DEV" 0x3000 0x10)" OK
+	"$("$ACC" claim "$DEV" 0x2800 0x1000)" EBUSY
+is "adjacent claim is fine" "$("$ACC" claim "$DEV" 0x3000 0x10)" OK
 is "unclaimed write into a foreign claim: EACCES" \
-	"$("$RACE" write "$DEV" 0x2000)" EACCES
-is "unclaimed write elsewhere: EACCES" "$("$RACE" write "$DEV" 0x9000)" \
+	"$("$ACC" write "$DEV" 0x2000)" EACCES
+is "unclaimed write elsewhere: EACCES" "$("$ACC" write "$DEV" 0x9000)" \
 	EACCES
 if "$PBUSCTL" -d "$DEV" dump 0x2000 0x1000 "$T/r" &&
    [ "$(wc -c < "$T/r")" -eq 4096 ]; then
@@ -68,13 +68,13 @@ fi
 is "poke into a foreign claim fails" \
 	"$("$PBUSCTL" -d "$DEV" poke 0x2010 1 >/dev/null 2>&1; echo $?)" 1
 is "claimed write ok, one byte past the claim: EACCES" \
-	"$("$RACE" claimwrite "$DEV" 0x5000 0x40)" "OK EACCES"
-is "zero-length claim: EINVAL" "$("$RACE" claim "$DEV" 0x100 0)" EINVAL
+	"$("$ACC" claimwrite "$DEV" 0x5000 0x40)" "OK EACCES"
+is "zero-length claim: EINVAL" "$("$ACC" claim "$DEV" 0x100 0)" EINVAL
 is "claim past 2^32: EINVAL" \
-	"$("$RACE" claim "$DEV" 0xfffffff0 0x20)" EINVAL
+	"$("$ACC" claim "$DEV" 0xfffffff0 0x20)" EINVAL
 is "claim up to exactly 2^32: OK" \
-	"$("$RACE" claim "$DEV" 0xfffffff0 0x10)" OK
+	"$("$ACC" claim "$DEV" 0xfffffff0 0x10)" OK
 
 wait "$holder"
 is "claim free after its holder exited" \
-	"$("$RACE" claim "$DEV" 0x2000 0x1000)" OK
+	"$("$ACC" claim "$DEV" 0x2000 0x1000)" OK

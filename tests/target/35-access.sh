@@ -33,7 +33,8 @@ user() { "$ACC" -u "$uid:$gid" "$@"; }
 
 # Nothing reserved by the kernel yet.
 assert_eq "user: read of free window space" OK "$(user read "$DEV" 0x1000 16)"
-assert_eq "user: claim + write" "OK OK" "$(user write "$DEV" 0x20000 64)"
+assert_eq "user: claim + write, one byte past it refused" "OK EACCES" \
+	"$(user claimwrite "$DEV" 0x20000 64)"
 assert_eq "user: RESET pulse refused without CAP_SYS_ADMIN" EPERM \
 	"$(user reset "$DEV" 1)"
 assert_eq "user: resync allowed to writers" OK "$(user reset "$DEV" 0)"
@@ -61,7 +62,7 @@ if [ -n "$RP" ] && state_is running; then
 	assert_eq "user: read of the remote's registers" EPERM \
 		"$(user read "$DEV" 0xffff0100 4)"
 	assert_eq "user: claim and write of the control block" "EBUSY EPERM" \
-		"$(user write "$DEV" 0xffff0100 4)"
+		"$(user claimwrite "$DEV" 0xffff0100 4)"
 	assert_eq "user: RESET pulse" EPERM "$(user reset "$DEV" 1)"
 	assert_eq "root: read of the registers (CAP_SYS_RAWIO)" OK \
 		"$("$ACC" read "$DEV" 0xffff0000 4)"

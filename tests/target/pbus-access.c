@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Helper of tests/target/35-access.sh: the access cases of /dev/pbus/<name>
- * that sh cannot issue. Each prints its results (OK or the errno name).
+ * Helper of tests/target/30-claims.sh and 35-access.sh: the claim and
+ * access cases of /dev/pbus/<name> that sh cannot issue. Each prints its
+ * results (OK or the errno name).
  *
  *   pbus-access [-u UID:GID] CASE DEV ARGS...
  *     -u UID:GID   drop to that user (supplementary group GID) first
- *   read DEV ADDR LEN          pread LEN bytes
- *   write DEV ADDR LEN         claim [ADDR, +LEN), then pwrite it
- *   reset DEV VAL              PBUS_IOC_RESET with a pointer to VAL
+ *   race DEV ADDR LEN NPROC    NPROC processes claim the same range at
+ *                              once: "winners W busy B other O"
  *   claim DEV ADDR LEN         PBUS_IOC_CLAIM
+ *   write DEV ADDR             unclaimed 1-byte pwrite
+ *   claimwrite DEV ADDR LEN    claim, pwrite LEN bytes, then LEN + 1 bytes
+ *                              (one past the claim): two results
+ *   read DEV ADDR LEN          pread LEN bytes
+ *   reset DEV VAL              PBUS_IOC_RESET with a pointer to VAL
  *   cap DEV ADDR               claim 16-byte ranges 32 bytes apart until one
  *                              fails: "<claims taken> <errno of the next>"
  *   merge DEV ADDR             claim [A, +16) and [A+16, +16) (they merge),
@@ -30,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -47,6 +53,8 @@ static const char *ename(int e)
 	case ENOSPC: return "ENOSPC";
 	case EFAULT: return "EFAULT";
 	case ENOTCONN: return "ENOTCONN";
+	case ENOTTY: return "ENOTTY";
+	case ENODEV: return "ENODEV";
 	default: return strerror(e);
 	}
 }
@@ -64,6 +72,55 @@ static int pw(int fd, const void *buf, size_t len, unsigned long long addr)
 	ssize_t n = pwrite(fd, buf, len, (off_t)addr);
 
 	return n == (ssize_t)len ? 0 : n < 0 ? errno : EIO;
+}
+
+static int race(const char *dev, unsigned long long addr,
+		unsigned long long len, int n)
+{
+	int go[2], res[2], i, st, win = 0, busy = 0, other = 0;
+	char c;
+
+	if (n < 2 || n > 64 || pipe(go) || pipe(res))
+		return 2;
+	for (i = 0; i < n; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			return 2;
+		if (!pid) {
+			int fd = open(dev, O_RDWR), e;
+
+			close(go[1]);
+			if (fd < 0)
+				_exit(3);
+			/* All children block here until the parent says go. */
+			if (read(go[0], &c, 1) != 0)
+				_exit(3);
+			e = range_ioc(fd, PBUS_IOC_CLAIM, addr, len);
+			c = e == 0 ? 'W' : e == EBUSY ? 'B' : 'O';
+			if (write(res[1], &c, 1) != 1)
+				_exit(3);
+			/* Hold a won claim until every child has tried. */
+			usleep(300000);
+			_exit(0);
+		}
+	}
+	close(res[1]);
+	close(go[0]);
+	usleep(100000);
+	close(go[1]);		/* EOF wakes every child at once */
+	while (read(res[0], &c, 1) == 1) {
+		if (c == 'W')
+			win++;
+		else if (c == 'B')
+			busy++;
+		else
+			other++;
+	}
+	while (wait(&st) > 0)
+		;
+	printf("winners %d busy %d other %d\n", win, busy, other);
+	return 0;
 }
 
 static double now(void)
@@ -157,6 +214,8 @@ int main(int argc, char **argv)
 	addr = strtoull(argv[3], NULL, 0);
 	if (argc > 4)
 		len = strtoull(argv[4], NULL, 0);
+	if (!strcmp(argv[1], "race") && argc == 6)
+		return race(argv[2], addr, len, atoi(argv[5]));
 
 	fd = open(argv[2], O_RDWR);
 	if (fd < 0) {
@@ -169,12 +228,16 @@ int main(int argc, char **argv)
 
 		printf("%s\n", ename(n == (ssize_t)len ? 0 : n < 0 ? errno : EIO));
 		free(buf);
-	} else if (!strcmp(argv[1], "write") && argc == 5) {
-		char *buf = calloc(1, len);
+	} else if (!strcmp(argv[1], "write") && argc == 4) {
+		printf("%s\n", ename(pw(fd, &b, 1, addr)));
+	} else if (!strcmp(argv[1], "claimwrite") && argc == 5) {
+		char *buf = calloc(1, len + 1);
 
 		e = buf ? range_ioc(fd, PBUS_IOC_CLAIM, addr, len) : ENOMEM;
+		if (!e)
+			e = pw(fd, buf, len, addr);
 		printf("%s ", ename(e));
-		printf("%s\n", ename(buf ? pw(fd, buf, len, addr) : ENOMEM));
+		printf("%s\n", ename(buf ? pw(fd, buf, len + 1, addr) : ENOMEM));
 		free(buf);
 	} else if (!strcmp(argv[1], "reset") && argc == 4) {
 		val = addr;
