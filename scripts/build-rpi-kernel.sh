@@ -7,7 +7,8 @@
 # so pbus_rproc and pbus_rpmsg cannot load on them. This merges
 # configs/pbus.config into the board's defconfig, builds image, modules and
 # dtbs from a Raspberry Pi kernel checkout, and leaves an installable bundle
-# plus the build tree to compile pbus against (KDIR).
+# plus the build tree to compile pbus against (KDIR). The kernel patches of
+# patches/ (scripts/kernel-patches.sh) are applied to the tree first.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,6 +16,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 usage() {
 	cat <<USAGE
 usage: $(basename "$0") --src DIR --board BOARD [--out DIR] [--jobs N] [--config-only]
+                        [--no-patches]
 
   --src DIR      a checkout of the Raspberry Pi kernel tree (raspberrypi/linux)
   --board BOARD  bcm2709        Pi 2/3, 32-bit   (kernel7.img)
@@ -26,6 +28,11 @@ usage: $(basename "$0") --src DIR --board BOARD [--out DIR] [--jobs N] [--config
   --jobs N       parallel jobs (default: number of CPUs)
   --config-only  merge and check the config, run modules_prepare, stop
                  (enough to build pbus against it, not to boot it)
+  --no-patches   leave the tree as it is; by default every patches/*.patch
+                 is applied to it first (once: an applied one is skipped),
+                 e.g. get_multiple/set_multiple for pinctrl-bcm2835, which
+                 lets the bus read and write its 8 data lines in one
+                 register access instead of one per line
 
 Install on the Pi (as the Raspberry Pi documentation does for custom
 kernels): copy bundle/boot/firmware/* to /boot/firmware/, bundle/lib/modules
@@ -35,7 +42,7 @@ USAGE
 
 die() { echo "build-rpi-kernel: $*" >&2; exit 1; }
 
-src= board= out= jobs=$(nproc) config_only=0
+src= board= out= jobs=$(nproc) config_only=0 patches=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	-h|--help) usage; exit 0 ;;
@@ -44,6 +51,7 @@ while [ $# -gt 0 ]; do
 	--out) out=${2:?}; shift 2 ;;
 	--jobs) jobs=${2:?}; shift 2 ;;
 	--config-only) config_only=1; shift ;;
+	--no-patches) patches=0; shift ;;
 	*) die "unknown argument $1 (see --help)" ;;
 	esac
 done
@@ -61,6 +69,8 @@ esac
 [ -f "$src/arch/$arch/configs/$defconfig" ] ||
 	die "$src has no arch/$arch/configs/$defconfig: is it a Raspberry Pi kernel tree?"
 command -v "${cross}gcc" >/dev/null || die "${cross}gcc not found (run scripts/install-deps.sh)"
+
+[ "$patches" = 0 ] || "$top/scripts/kernel-patches.sh" apply "$src"
 
 out=${out:-$top/.cache/rpi/$board}
 build=$out/build

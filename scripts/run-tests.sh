@@ -11,7 +11,8 @@ usage: [TARGET=user@host [SSH_PORT=22]] $0 [--no-host] [--no-target]
   host:   make -C tests/unit check, make -C tests/fuzz check (when their Makefiles exist),
           scripts/check-dts.sh, scripts/check-config.sh against the armmp kernel config,
           scripts/check-config-tree.sh (fragment + Pi defconfig of a source tree),
-          scripts/dkms-check.sh (a real cross DKMS build of dkms.conf)
+          scripts/dkms-check.sh (a real cross DKMS build of dkms.conf),
+          scripts/kernel-patches.sh check (patches/ apply and build W=1 on 6.1 and 6.12)
   target: /usr/local/share/pbus/tests/run-target.sh over ssh (default TARGET: the QEMU guest,
           deploy first with scripts/deploy.sh), then dmesg must show no Oops/WARNING/BUG/lockdep.
   Last line: "N passed, N failed, N skipped"; exit status 1 on any failure.
@@ -53,7 +54,8 @@ if [ $HOST = 1 ]; then
 	for cmd in "scripts/check-dts.sh" \
 		   "scripts/check-config.sh $TOP/.cache/arm/kdir/.config" \
 		   "scripts/check-config-tree.sh" \
-		   "scripts/dkms-check.sh"; do
+		   "scripts/dkms-check.sh" \
+		   "scripts/kernel-patches.sh check"; do
 		echo "run-tests: $cmd"
 		if (cd "$TOP" && $cmd) >"$LOG" 2>&1; then
 			P=$((P + 1))
