@@ -9,6 +9,7 @@
 #   make compat          W=1 build of every module against linux 6.12 (arm, arm64)
 #   make check           THE test command: deps, kernel, strict build, QEMU, deploy, tests
 #   make check-raspi2b   the same on QEMU's Raspberry Pi 2 (pbus-host overlay, no remote)
+#   make check-rt        bus + rpmsg target tests on Debian's PREEMPT_RT kernel (rt-armmp)
 #
 # A consumer module built separately resolves the core's exported symbols with
 #   make -C $(KDIR) M=/path/to/consumer ARCH=arm CROSS_COMPILE=arm-linux-gnueabihf- \
@@ -49,7 +50,7 @@ DTC_CPP		:= cpp -nostdinc -undef -x assembler-with-cpp -D__DTS__ \
 
 .PHONY: all modules kdir sync tools dtbs firmware guest deploy check demo lint arm64 clean modules-strict \
 	compat \
-	samples check-raspi2b
+	samples check-raspi2b check-rt
 
 all: modules
 
@@ -186,6 +187,21 @@ check-raspi2b:
 	! scripts/qemu.sh ssh dmesg | grep -E 'Oops|WARNING:|BUG:|possible circular locking|Unable to handle' || rc=1; \
 	[ $$rc = 0 ] && echo "check-raspi2b: $(RPI_TESTS) passed, kernel log clean" || \
 		{ echo "check-raspi2b: FAILED (console: $(RPI_RUN)/console.log)" >&2; exit 1; }
+
+# PREEMPT_RT lane: Debian's rt-armmp kernel (forced-threaded IRQs, sleeping spinlock_t), its
+# headers in .cache/arm-rt (same version as the armmp kbuild/source), a W=1 build against
+# them in build/check-rt, its own guest (.cache/arm-rt/guest), the bus and rpmsg target
+# tests; fails on a failed test or any BUG/WARNING/Oops/lockdep/atomic-context kernel line.
+RT_TESTS	:= 10 20 22 25 30 40 45 50 60
+RT_O		:= $(CURDIR)/build/check-rt
+check-rt:
+	scripts/install-deps.sh
+	scripts/prepare-kernel.sh --arch arm
+	scripts/prepare-kernel.sh --arch arm --flavour rt
+	+$(MAKE) modules-strict tools dtbs firmware samples ARCH=arm \
+		KDIR=$(CURDIR)/.cache/arm-rt/kdir O=$(RT_O)
+	scripts/build-guest.sh --kernel rt
+	scripts/check-lane.sh --kernel rt --build $(RT_O) --tests "$(RT_TESTS)"
 
 demo:
 	scripts/install-deps.sh
