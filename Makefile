@@ -10,6 +10,7 @@
 #   make check           THE test command: deps, kernel, strict build, QEMU, deploy, tests
 #   make check-raspi2b   the same on QEMU's Raspberry Pi 2 (pbus-host overlay, no remote)
 #   make check-rt        bus + rpmsg target tests on Debian's PREEMPT_RT kernel (rt-armmp)
+#   make check-debug     the whole target suite on a KASAN/lockdep/kmemleak kernel built from source
 #
 # A consumer module built separately resolves the core's exported symbols with
 #   make -C $(KDIR) M=/path/to/consumer ARCH=arm CROSS_COMPILE=arm-linux-gnueabihf- \
@@ -50,7 +51,7 @@ DTC_CPP		:= cpp -nostdinc -undef -x assembler-with-cpp -D__DTS__ \
 
 .PHONY: all modules kdir sync tools dtbs firmware guest deploy check demo lint arm64 clean modules-strict \
 	compat \
-	samples check-raspi2b check-rt
+	samples check-raspi2b check-rt check-debug
 
 all: modules
 
@@ -202,6 +203,21 @@ check-rt:
 		KDIR=$(CURDIR)/.cache/arm-rt/kdir O=$(RT_O)
 	scripts/build-guest.sh --kernel rt
 	scripts/check-lane.sh --kernel rt --build $(RT_O) --tests "$(RT_TESTS)"
+
+# Debug-kernel lane: scripts/build-debug-kernel.sh builds (once, cached in .cache/arm-debug by
+# source version + configs/debug-virt.config hash) a -M virt kernel with KASAN, PROVE_LOCKING,
+# PROVE_RAW_LOCK_NESTING, DEBUG_ATOMIC_SLEEP, DEBUG_OBJECTS and KMEMLEAK from the armmp
+# kernel's source; the suite is built W=1 against that tree, its guest runs every target
+# test, then kmemleak scans; any failed test, kernel report or leak fails.
+DEBUG_O		:= $(CURDIR)/build/check-debug
+check-debug:
+	scripts/install-deps.sh
+	scripts/prepare-kernel.sh --arch arm
+	scripts/build-debug-kernel.sh
+	+$(MAKE) modules-strict tools dtbs firmware samples ARCH=arm \
+		KDIR=$(CURDIR)/.cache/arm-debug/kdir O=$(DEBUG_O)
+	scripts/build-guest.sh --kernel debug
+	scripts/check-lane.sh --kernel debug --build $(DEBUG_O) --kmemleak --test-timeout 1800
 
 demo:
 	scripts/install-deps.sh
