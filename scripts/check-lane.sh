@@ -6,15 +6,18 @@
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-KERNEL='' BUILD='' TESTS='' KMEMLEAK=0 TTIMEOUT=900
+KERNEL='' BUILD='' TESTS='' KMEMLEAK=0 TTIMEOUT=900 SCALE=100
 usage() {
 	cat <<USAGE
 usage: $0 --kernel rt|debug --build DIR [--tests "NN NN ..."] [--kmemleak] [--test-timeout S]
+          [--scale P]
   Boots scripts/qemu.sh --kernel KERNEL in PBUS_RUN (default .cache/arm-KERNEL/run-check),
   deploys BUILD, runs tests/target/NN-*.sh for each NN of --tests (default: every test file,
   as tests/run-target.sh does), each under a marker line in the kernel log and a host-side
   timeout (default 900 s per file). --kmemleak: clear kmemleak after boot and scan twice
   (with a pause) at the end; its entries go to RUN/kmemleak.txt and count as reports.
+  --scale P: the tests run with PBUS_TEST_SCALE=P (tests/target/lib.sh: P% of their
+  iteration counts; default 100).
   Then fails on any failed test and on any kernel log line (RUN/console.log) matching
   BUG:, WARNING:, Oops, lockdep, KASAN, ODEBUG, sleeping/atomic context reports and
   "RT throttling activated" (an RT-priority thread, e.g. a threaded IRQ, spinning).
@@ -29,6 +32,7 @@ while [ $# -gt 0 ]; do
 	--tests) TESTS=${2:-}; shift 2 ;;
 	--kmemleak) KMEMLEAK=1; shift ;;
 	--test-timeout) TTIMEOUT=${2:-}; shift 2 ;;
+	--scale) SCALE=${2:-}; shift 2 ;;
 	-h|--help) usage; exit 0 ;;
 	*) echo "$0: unknown argument '$1' (see --help)" >&2; exit 2 ;;
 	esac
@@ -38,6 +42,7 @@ log() { echo "check-lane[$KERNEL]: $*"; }
 case "$KERNEL" in rt|debug) ;; *) usage >&2; exit 2 ;; esac
 [ -d "$BUILD" ] || die "--build DIR missing or not a directory"
 case "$TTIMEOUT" in ''|*[!0-9]*) die "--test-timeout needs seconds" ;; esac
+case "$SCALE" in [1-9]|[1-9][0-9]|100) ;; *) die "--scale needs a percentage (1..100)" ;; esac
 
 # The test files: each NN of --tests must name exactly one tests/target/NN-*.sh.
 files=()
@@ -74,8 +79,15 @@ for t in "${files[@]}"; do
 	ts=$SECONDS
 	"$Q" ssh "echo 'pbus-lane: test $t' > /dev/kmsg" || die "guest unreachable before $t"
 	rc=0
-	timeout "$TTIMEOUT" "$Q" ssh "$R" "$t" >"$OUT" 2>&1 || rc=$?
+	timeout "$TTIMEOUT" "$Q" ssh "echo \$\$ > /tmp/pbus-lane.pid; export PBUS_TEST_SCALE=$SCALE; exec $R $t" >"$OUT" 2>&1 || rc=$?
 	cat "$OUT"
+	if [ $rc = 124 ]; then
+		# the guest side outlives the ssh client: end the test's process tree there
+		echo "not ok - $t: timed out after $TTIMEOUT s"
+		"$Q" ssh 'kt() { for c in $(grep -l "^PPid:[[:space:]]*$1\$" /proc/[0-9]*/status 2>/dev/null |
+			cut -d/ -f3); do kt "$c"; done; kill -KILL "$1" 2>/dev/null; }; kt "$(cat /tmp/pbus-lane.pid)"' ||
+			true
+	fi
 	l=$(grep -E '^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?' "$OUT" | tail -1) || l=
 	if [ -n "$l" ]; then
 		# shellcheck disable=SC2086 # the counts line, split into words
@@ -85,7 +97,6 @@ for t in "${files[@]}"; do
 	else
 		F=$((F + 1))
 	fi
-	[ $rc != 124 ] || echo "not ok - $t: timed out after $TTIMEOUT s"
 	echo "check-lane[$KERNEL]: $t: exit $rc in $((SECONDS - ts)) s" | tee -a "$REPORT"
 	"$Q" status >/dev/null || { echo "check-lane[$KERNEL]: guest died during $t" | tee -a "$REPORT"; F=$((F + 1)); break; }
 done
@@ -106,7 +117,7 @@ PAT='BUG:|WARNING:|Oops|Unable to handle|Kernel panic|sleeping function called f
 PAT="$PAT|scheduling while atomic|possible circular locking|circular locking dependency"
 PAT="$PAT|inconsistent lock state|Invalid wait context|possible recursive locking|bad unlock balance"
 PAT="$PAT|held lock freed|lock held when returning|suspicious RCU usage|non-static key|ODEBUG:|KASAN"
-PAT="$PAT|INFO: possible irq lock inversion|possible deadlock|lockdep|RT throttling activated"
+PAT="$PAT|INFO: possible irq lock inversion|possible deadlock|locking correctness validator|RT throttling activated"
 awk -v pat="$PAT" '
 	/pbus-lane: / { sub(/.*pbus-lane: /, ""); cur = $0; next }
 	$0 ~ pat { printf "[%s] %s\n", (cur == "" ? "boot" : cur), $0 }
