@@ -40,6 +40,17 @@ VER=$(. "$TOP/.cache/arm/kernel.env" && echo "$VER")
 HASH=$(sha256sum "$FRAG" | cut -c1-12)
 B=$D/$VER-$HASH
 O=$B/build
+# A new fragment: start from the previous build tree of this source version (kbuild rebuilds
+# only what the changed options touch) instead of from scratch; that tree's key is stale.
+if [ ! -d "$O" ]; then
+	prev=$(ls -td "$D/$VER"-*/build 2>/dev/null | head -1) || true
+	if [ -n "$prev" ]; then
+		log "reusing $prev for $VER-$HASH (incremental)"
+		mkdir -p "$B"
+		mv "$prev" "$O"
+		rm -rf "$(dirname "$prev")"
+	fi
+fi
 mkdir -p "$O"
 
 # Every CONFIG_X=v of the fragment must be in .config as written; "# CONFIG_X is not set" unset.
