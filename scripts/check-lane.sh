@@ -18,7 +18,7 @@ usage: $0 --kernel rt|debug --build DIR [--tests "NN NN ..."] [--kmemleak] [--te
   (with a pause) at the end; its entries go to RUN/kmemleak.txt and count as reports.
   --scale P: the tests run with PBUS_TEST_SCALE=P (tests/target/lib.sh: P% of their
   iteration counts; default 100).
-  Then fails on any failed test and on any kernel log line (RUN/console.log) matching
+  Then fails on any failed test and on any kernel log line (dmesg, RUN/dmesg.txt) matching
   BUG:, WARNING:, Oops, lockdep, KASAN, ODEBUG, sleeping/atomic context reports and
   "RT throttling activated" (an RT-priority thread, e.g. a threaded IRQ, spinning).
   The guest is stopped on exit. Report: RUN/lane-report.txt. Last line "N passed, N failed,
@@ -111,8 +111,10 @@ if [ $KMEMLEAK = 1 ] && "$Q" status >/dev/null; then
 	echo "check-lane[$KERNEL]: kmemleak: $leaks unreferenced objects (RUN/kmemleak.txt)" | tee -a "$REPORT"
 fi
 
-# Kernel reports from the serial console (it has every line, even when the guest died),
-# each with the test it came under.
+# Kernel reports, each with the test it came under, from dmesg (the debug guest's serial
+# console has only emergencies), or from the serial console when the guest died.
+KLOG=$RUN/dmesg.txt
+"$Q" status >/dev/null && "$Q" ssh dmesg >"$KLOG" 2>/dev/null || KLOG=$RUN/console.log
 PAT='BUG:|WARNING:|Oops|Unable to handle|Kernel panic|sleeping function called from invalid context'
 PAT="$PAT|scheduling while atomic|possible circular locking|circular locking dependency"
 PAT="$PAT|inconsistent lock state|Invalid wait context|possible recursive locking|bad unlock balance"
@@ -121,7 +123,7 @@ PAT="$PAT|INFO: possible irq lock inversion|possible deadlock|locking correctnes
 awk -v pat="$PAT" '
 	/pbus-lane: / { sub(/.*pbus-lane: /, ""); cur = $0; next }
 	$0 ~ pat { printf "[%s] %s\n", (cur == "" ? "boot" : cur), $0 }
-' "$RUN/console.log" | tr -d '\r' >"$RUN/kernel-reports.txt"
+ ' "$KLOG" | tr -d '\r' >"$RUN/kernel-reports.txt"
 nrep=$(wc -l <"$RUN/kernel-reports.txt")
 if [ "$nrep" -gt 0 ]; then
 	echo "check-lane[$KERNEL]: FAIL: $nrep kernel log lines (all in $RUN/kernel-reports.txt):" | tee -a "$REPORT"
