@@ -202,14 +202,17 @@ check-rt:
 	+$(MAKE) modules-strict tools dtbs firmware samples ARCH=arm \
 		KDIR=$(CURDIR)/.cache/arm-rt/kdir O=$(RT_O)
 	scripts/build-guest.sh --kernel rt
-	scripts/check-lane.sh --kernel rt --build $(RT_O) --tests "$(RT_TESTS)"
+	scripts/check-lane.sh --kernel rt --build $(RT_O) --tests "$(RT_TESTS)" --test-timeout 600
 
 # Debug-kernel lane: scripts/build-debug-kernel.sh builds (once, cached in .cache/arm-debug by
 # source version + configs/debug-virt.config hash) a -M virt kernel with KASAN, PROVE_LOCKING,
 # PROVE_RAW_LOCK_NESTING, DEBUG_ATOMIC_SLEEP, DEBUG_OBJECTS and KMEMLEAK from the armmp
 # kernel's source; the suite is built W=1 against that tree, its guest runs every target
-# test, then kmemleak scans; any failed test, kernel report or leak fails.
+# test, then kmemleak scans; any failed test, kernel report or leak fails. KASAN and lockdep
+# under TCG are slow: the tests run DEBUG_SCALE percent of their iteration counts
+# (PBUS_TEST_SCALE, tests/target/lib.sh).
 DEBUG_O		:= $(CURDIR)/build/check-debug
+DEBUG_SCALE	?= 20
 check-debug:
 	scripts/install-deps.sh
 	scripts/prepare-kernel.sh --arch arm
@@ -217,7 +220,8 @@ check-debug:
 	+$(MAKE) modules-strict tools dtbs firmware samples ARCH=arm \
 		KDIR=$(CURDIR)/.cache/arm-debug/kdir O=$(DEBUG_O)
 	scripts/build-guest.sh --kernel debug
-	scripts/check-lane.sh --kernel debug --build $(DEBUG_O) --kmemleak --test-timeout 1800
+	scripts/check-lane.sh --kernel debug --build $(DEBUG_O) --kmemleak --scale $(DEBUG_SCALE) \
+		--test-timeout 1200
 
 demo:
 	scripts/install-deps.sh
