@@ -7,7 +7,8 @@
 #   make tools dtbs guest deploy check demo lint arm64 clean
 #   make samples         the kernel's rpmsg_client_sample.c, unmodified, as a module (rpmsg tests)
 #   make compat          W=1 build of every module against linux 6.12 (arm, arm64)
-#   make check           THE test command: deps, kernel, strict build, QEMU, deploy, tests
+#   make check           THE test command: deps, kernel, strict build, QEMU, deploy, tests,
+#                        then the PREEMPT_RT and debug-kernel lanes (check-rt, check-debug)
 #   make check-raspi2b   the same on QEMU's Raspberry Pi 2 (pbus-host overlay, no remote)
 #   make check-rt        bus + rpmsg target tests on Debian's PREEMPT_RT kernel (rt-armmp)
 #   make check-debug     the whole target suite on a KASAN/lockdep/kmemleak kernel built from source
@@ -168,6 +169,8 @@ check:
 	export PBUS_RUN=$(CHECK_RUN); trap 'scripts/qemu.sh stop >/dev/null' EXIT; \
 	scripts/qemu.sh stop >/dev/null; scripts/qemu.sh start; \
 	BUILD=$(CHECK_O) scripts/deploy.sh; scripts/run-tests.sh
+	+$(MAKE) --no-print-directory check-rt
+	+$(MAKE) --no-print-directory check-debug
 
 # The same build on the emulated Raspberry Pi 2 (-M raspi2b, pbus-host overlay on Debian's
 # bcm2836-rpi-2-b.dtb, real pinctrl-bcm2835 lines, no remote): boot (~30-40 s), deploy, the
