@@ -7,9 +7,12 @@
 #   make tools dtbs guest deploy check demo lint arm64 clean
 #   make samples         the kernel's rpmsg_client_sample.c, unmodified, as a module (rpmsg tests)
 #   make compat          W=1 build of every module against linux 6.12 (arm, arm64)
-#   make check           THE test command: deps, kernel, strict build, QEMU, deploy, tests
+#   make check           THE test command: deps, kernel, strict build, QEMU, deploy, tests,
+#                        then the PREEMPT_RT and debug-kernel lanes (check-rt, check-debug)
 #   make check-raspi2b   the same on QEMU's Raspberry Pi 2 (pbus-host overlay, no remote)
 #   make check-no-reset  the remoteproc tests on a bus without a reset line
+#   make check-rt        bus + rpmsg target tests on Debian's PREEMPT_RT kernel (rt-armmp)
+#   make check-debug     the whole target suite on a KASAN/lockdep/kmemleak kernel built from source
 #
 # A consumer module built separately resolves the core's exported symbols with
 #   make -C $(KDIR) M=/path/to/consumer ARCH=arm CROSS_COMPILE=arm-linux-gnueabihf- \
@@ -50,7 +53,7 @@ DTC_CPP		:= cpp -nostdinc -undef -x assembler-with-cpp -D__DTS__ \
 
 .PHONY: all modules kdir sync tools dtbs firmware guest deploy check demo lint arm64 clean modules-strict \
 	compat \
-	samples check-raspi2b check-no-reset
+	samples check-raspi2b check-no-reset check-rt check-debug
 
 all: modules
 
@@ -168,6 +171,8 @@ check:
 	scripts/qemu.sh stop >/dev/null; scripts/qemu.sh start; \
 	BUILD=$(CHECK_O) scripts/deploy.sh; scripts/run-tests.sh
 	+$(MAKE) --no-print-directory check-no-reset
+	+$(MAKE) --no-print-directory check-rt
+	+$(MAKE) --no-print-directory check-debug
 
 # The same build on the emulated Raspberry Pi 2 (-M raspi2b, pbus-host overlay on Debian's
 # bcm2836-rpi-2-b.dtb, real pinctrl-bcm2835 lines, no remote): boot (~30-40 s), deploy, the
@@ -205,6 +210,39 @@ check-no-reset:
 	! scripts/qemu.sh ssh dmesg | grep -E 'Oops|WARNING:|BUG:|possible circular locking|Unable to handle' || rc=1; \
 	[ $$rc = 0 ] && echo "check-no-reset: $(NORESET_TESTS) passed without a reset line, kernel log clean" || \
 		{ echo "check-no-reset: FAILED (console: $(NORESET_RUN)/console.log)" >&2; exit 1; }
+# PREEMPT_RT lane: Debian's rt-armmp kernel (forced-threaded IRQs, sleeping spinlock_t), its
+# headers in .cache/arm-rt (same version as the armmp kbuild/source), a W=1 build against
+# them in build/check-rt, its own guest (.cache/arm-rt/guest), the bus and rpmsg target
+# tests; fails on a failed test or any BUG/WARNING/Oops/lockdep/atomic-context kernel line.
+RT_TESTS	:= 10 20 22 25 30 40 45 50 60
+RT_O		:= $(CURDIR)/build/check-rt
+check-rt:
+	scripts/install-deps.sh
+	scripts/prepare-kernel.sh --arch arm
+	scripts/prepare-kernel.sh --arch arm --flavour rt
+	+$(MAKE) modules-strict tools dtbs firmware samples ARCH=arm \
+		KDIR=$(CURDIR)/.cache/arm-rt/kdir O=$(RT_O)
+	scripts/build-guest.sh --kernel rt
+	scripts/check-lane.sh --kernel rt --build $(RT_O) --tests "$(RT_TESTS)" --test-timeout 600
+
+# Debug-kernel lane: scripts/build-debug-kernel.sh builds (once, cached in .cache/arm-debug by
+# source version + configs/debug-virt.config hash) a -M virt kernel with KASAN, PROVE_LOCKING,
+# PROVE_RAW_LOCK_NESTING, DEBUG_ATOMIC_SLEEP, DEBUG_OBJECTS and KMEMLEAK from the armmp
+# kernel's source; the suite is built W=1 against that tree, its guest runs every target
+# test, then kmemleak scans; any failed test, kernel report or leak fails. KASAN and lockdep
+# under TCG are slow: the tests run DEBUG_SCALE percent of their iteration counts
+# (PBUS_TEST_SCALE, tests/target/lib.sh).
+DEBUG_O		:= $(CURDIR)/build/check-debug
+DEBUG_SCALE	?= 20
+check-debug:
+	scripts/install-deps.sh
+	scripts/prepare-kernel.sh --arch arm
+	scripts/build-debug-kernel.sh
+	+$(MAKE) modules-strict tools dtbs firmware samples ARCH=arm \
+		KDIR=$(CURDIR)/.cache/arm-debug/kdir O=$(DEBUG_O)
+	scripts/build-guest.sh --kernel debug
+	scripts/check-lane.sh --kernel debug --build $(DEBUG_O) --kmemleak --scale $(DEBUG_SCALE) \
+		--test-timeout 1200
 
 demo:
 	scripts/install-deps.sh

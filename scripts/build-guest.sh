@@ -5,25 +5,43 @@ set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 C=$TOP/.cache/arm
-G=$C/guest
-case "${1:-}" in
--h|--help)
+KERNEL=armmp
+FORCE=0
+usage() {
 	cat <<USAGE
-usage: $0 [--force]
-  Builds $G/initramfs.cpio.gz: busybox, dropbear (+sftp-server), gpiod tools,
+usage: $0 [--force] [--kernel armmp|rt|debug]
+  Builds .cache/arm/guest/initramfs.cpio.gz: busybox, dropbear (+sftp-server), gpiod tools,
   kernel modules (virtio, rpmsg, crc-itu-t; dwc2/usb-net for -M raspi2b) of the prepared
   armmp kernel and its config (/boot/config-KREL), an init that brings up eth0 or usb0 (10.0.2.15), dropbear on :22 with the project key $TOP/.cache/ssh/id_ed25519,
   and prints "pbus-guest: ready". Needs scripts/prepare-kernel.sh first.
+  --kernel rt: the same for the PREEMPT_RT kernel (scripts/prepare-kernel.sh --flavour rt),
+  into .cache/arm-rt/guest/; --kernel debug: for scripts/build-debug-kernel.sh's kernel, into
+  .cache/arm-debug/guest/ (both -M virt only: no raspi2b modules).
 USAGE
-	exit 0 ;;
---force) rm -f "$G/initramfs.cpio.gz" ;;
-"") ;;
-*) echo "$0: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+}
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-h|--help) usage; exit 0 ;;
+	--force) FORCE=1; shift ;;
+	--kernel) KERNEL=${2:-}; shift 2 || { echo "$0: --kernel needs a value" >&2; exit 2; } ;;
+	--kernel=*) KERNEL=${1#--kernel=}; shift ;;
+	*) echo "$0: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+	esac
+done
+case "$KERNEL" in
+armmp) ;;
+rt) C=$TOP/.cache/arm-rt ;;
+debug) C=$TOP/.cache/arm-debug ;;
+*) echo "$0: unknown kernel '$KERNEL' (armmp, rt or debug)" >&2; exit 2 ;;
 esac
+G=$C/guest
+[ $FORCE = 0 ] || rm -f "$G/initramfs.cpio.gz"
 log() { echo "build-guest: $*"; }
 die() { echo "build-guest: $*" >&2; exit 1; }
 
-[ -e "$C/kernel.env" ] && [ -d "$C/modules/" ] || die "no prepared arm kernel: run scripts/prepare-kernel.sh"
+[ -e "$C/kernel.env" ] && [ -d "$C/modules/" ] ||
+	die "no prepared $KERNEL kernel in $C: run scripts/prepare-kernel.sh$(
+		[ $KERNEL = rt ] && echo " --flavour rt")$([ $KERNEL = debug ] && echo " (build-debug-kernel.sh)")"
 # shellcheck disable=SC1091
 . "$C/kernel.env"
 
@@ -43,11 +61,19 @@ fi
 PKGS=(busybox-static dropbear-bin libtomcrypt1 libtommath1 libgmp10 libcrypt1 zlib1g libc6 libgcc-s1
 	openssh-sftp-server gpiod libgpiod2 libstdc++6)
 MODS=(virtio_mmio virtio_net virtio-rng virtio_rpmsg_bus rpmsg_core rpmsg_char rpmsg_ctrl rpmsg_tty
-	rpmsg_ns crc-itu-t
-	dwc2 phy-generic usbnet cdc_ether rndis_host bcm2835-rng)	# -M raspi2b: usb-net on dwc2, hwrng
+	rpmsg_ns crc-itu-t)
+# -M raspi2b: usb-net on dwc2, hwrng (the armmp guest only)
+[ $KERNEL != armmp ] || MODS+=(dwc2 phy-generic usbnet cdc_ether rndis_host bcm2835-rng)
 
 mkdir -p "$G/debs"
 cd "$G/debs"
+# The other kernels' guests take the user-space packages the armmp guest already has.
+if [ $KERNEL != armmp ] && [ -d "$TOP/.cache/arm/guest/debs" ]; then
+	for p in "${PKGS[@]}"; do
+		ls "${p}"_*_armhf.deb >/dev/null 2>&1 ||
+			cp "$TOP"/.cache/arm/guest/debs/"${p}"_*_armhf.deb . 2>/dev/null || true
+	done
+fi
 get=()
 for p in "${PKGS[@]}"; do
 	ls "${p}"_*_armhf.deb >/dev/null 2>&1 || get+=("$p:armhf")

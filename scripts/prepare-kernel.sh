@@ -5,19 +5,25 @@ set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 ARCH=arm
+KFLAVOUR=
 usage() {
 	cat <<USAGE
-usage: $0 [--arch arm|arm64]
+usage: $0 [--arch arm|arm64] [--flavour rt]
   Downloads (apt-get download, never installs) Debian's kernel image, headers,
   linux-kbuild-6.1 and (arm) linux-source-6.1 of the same version into .cache/<arch>/,
   and prepares .cache/<arch>/kdir for: make -C KDIR M=... ARCH=<arch> CROSS_COMPILE=...
   Outputs: .cache/<arch>/{kdir,vmlinuz,modules,dtbs,kernel.env}, .cache/src/linux-source-6.1
+  --flavour rt (arm only): the PREEMPT_RT kernel (linux-image-rt-armmp) instead, in
+  .cache/arm-rt/ (same outputs); its version must be the one of the armmp kernel's
+  linux-kbuild/linux-source when those are already prepared.
 USAGE
 }
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--arch) ARCH=${2:-}; shift 2 || { echo "$0: --arch needs a value" >&2; exit 2; } ;;
 	--arch=*) ARCH=${1#--arch=}; shift ;;
+	--flavour) KFLAVOUR=${2:-}; shift 2 || { echo "$0: --flavour needs a value" >&2; exit 2; } ;;
+	--flavour=*) KFLAVOUR=${1#--flavour=}; shift ;;
 	-h|--help) usage; exit 0 ;;
 	*) echo "$0: unknown argument '$1' (see --help)" >&2; exit 2 ;;
 	esac
@@ -28,12 +34,18 @@ arm) DEBARCH=armhf FLAVOUR=armmp CROSS=arm-linux-gnueabihf- ;;
 arm64) DEBARCH=arm64 FLAVOUR=arm64 CROSS=aarch64-linux-gnu- ;;
 *) echo "$0: unknown arch '$ARCH' (arm or arm64)" >&2; exit 2 ;;
 esac
-
+# Debian's common headers package: linux-headers-ABI-common, -common-rt for the rt flavour.
+COMMON_SFX=common
 C=$TOP/.cache/$ARCH
+case "$ARCH:$KFLAVOUR" in
+*:) ;;
+arm:rt) FLAVOUR=rt-armmp COMMON_SFX=common-rt C=$TOP/.cache/arm-rt ;;
+*) echo "$0: unknown flavour '$KFLAVOUR' for $ARCH (arm has: rt)" >&2; exit 2 ;;
+esac
 SRC=$TOP/.cache/src
 mkdir -p "$C/debs" "$SRC"
-log() { echo "prepare-kernel[$ARCH]: $*"; }
-die() { echo "prepare-kernel[$ARCH]: $*" >&2; exit 1; }
+log() { echo "prepare-kernel[$ARCH${KFLAVOUR:+-$KFLAVOUR}]: $*"; }
+die() { echo "prepare-kernel[$ARCH${KFLAVOUR:+-$KFLAVOUR}]: $*" >&2; exit 1; }
 
 # apt for the target architecture: armhf is a foreign arch of the host, arm64 uses a private state.
 if [ "$ARCH" = arm64 ]; then
@@ -71,6 +83,12 @@ else
 	have() { apt-cache madison "$1" | awk -F'|' '{gsub(/ /,"",$2); print $2}' | grep -qx "$2"; }
 	have linux-kbuild-6.1:amd64 "$VER" ||
 		die "linux-kbuild-6.1:amd64=$VER (matching $IMG) is not in the host apt lists; run apt-get update or wait for the mirror"
+	if [ -n "$KFLAVOUR" ] && [ -e "$TOP/.cache/$ARCH/kernel.env" ]; then
+		# shellcheck disable=SC1090,SC1091
+		base=$(. "$TOP/.cache/$ARCH/kernel.env" && echo "$VER")
+		[ "$base" = "$VER" ] ||
+			die "$IMG $VER does not match the prepared $ARCH kernel's kbuild/source $base"
+	fi
 	if [ "$ARCH" = arm ]; then
 		have linux-source-6.1 "$VER" ||
 			die "linux-source-6.1=$VER (matching $IMG) is not available; armhf modpost needs the same version"
@@ -93,12 +111,12 @@ if [ ! -e "$C/debs/.done-$VER" ]; then
 	cd "$C/debs"
 	log "downloading packages"
 	apt-get "${APTOPT[@]}" download -qq "$IMG:$DEBARCH=$IMGVER" "linux-headers-$KREL:$DEBARCH=$VER" \
-		"linux-headers-$ABI-common=$VER" 2>&1 | grep -v '^W: Download is performed unsandboxed' || true
+		"linux-headers-$ABI-$COMMON_SFX=$VER" 2>&1 | grep -v '^W: Download is performed unsandboxed' || true
 	apt-get download -qq "linux-kbuild-6.1:amd64=$VER" 2>&1 | grep -v '^W: Download is performed unsandboxed' || true
 	if [ "$ARCH" = arm ] && [ ! -e "$SRC/.done-$VER" ]; then
 		apt-get download -qq "linux-source-6.1=$VER" 2>&1 | grep -v '^W: Download is performed unsandboxed' || true
 	fi
-	ls ./*"$KREL"*.deb ./linux-headers-"$ABI"-common_*.deb ./linux-kbuild-6.1_*.deb >/dev/null ||
+	ls ./*"$KREL"*.deb ./linux-headers-"$ABI"-"$COMMON_SFX"_*.deb ./linux-kbuild-6.1_*.deb >/dev/null ||
 		die "download failed"
 	touch "$C/debs/.done-$VER"
 	cd "$TOP"
@@ -111,12 +129,12 @@ if [ ! -e "$R/.done-$VER" ]; then
 	log "extracting into $R"
 	rm -rf "$R"
 	mkdir -p "$R"
-	for d in "$C"/debs/*"$KREL"*_*.deb "$C"/debs/linux-headers-"$ABI"-common_"$VER"_*.deb \
+	for d in "$C"/debs/*"$KREL"*_*.deb "$C"/debs/linux-headers-"$ABI"-"$COMMON_SFX"_"$VER"_*.deb \
 		"$C"/debs/linux-kbuild-6.1_"$VER"_amd64.deb; do
 		dpkg-deb -x "$d" "$R"
 	done
 	# The headers Makefile includes the common headers by absolute path: make it relative.
-	echo "include \$(dir \$(realpath \$(lastword \$(MAKEFILE_LIST))))../linux-headers-$ABI-common/Makefile" >"$H/Makefile"
+	echo "include \$(dir \$(realpath \$(lastword \$(MAKEFILE_LIST))))../linux-headers-$ABI-$COMMON_SFX/Makefile" >"$H/Makefile"
 	depmod -b "$R" "$KREL"
 	touch "$R/.done-$VER"
 fi
@@ -132,7 +150,12 @@ if [ "$ARCH" = arm ]; then
 		touch "$SRC/.done-$VER"
 		rm -f "$C/debs/linux-source-6.1_${VER}_all.deb"
 	fi
-	if [ ! -e "$C/modpost-build/.done-$VER" ]; then
+	# modpost is a host tool of the source version: another flavour of the same version
+	# reuses the armmp one (built the same way) when it is there.
+	MB=$C/modpost-build
+	[ -n "$KFLAVOUR" ] && [ -e "$TOP/.cache/arm/modpost-build/.done-$VER" ] &&
+		[ ! -e "$MB/.done-$VER" ] && MB=$TOP/.cache/arm/modpost-build
+	if [ ! -e "$MB/.done-$VER" ]; then
 		log "building modpost for armhf (modules_prepare, armmp config)"
 		rm -rf "$C/modpost-build"
 		mkdir -p "$C/modpost-build"
@@ -142,7 +165,7 @@ if [ "$ARCH" = arm ]; then
 			die "modules_prepare failed, see $C/modpost-build.log"
 		touch "$C/modpost-build/.done-$VER"
 	fi
-	cp "$C/modpost-build/scripts/mod/modpost" "$R/usr/lib/linux-kbuild-6.1/scripts/mod/modpost"
+	cp "$MB/scripts/mod/modpost" "$R/usr/lib/linux-kbuild-6.1/scripts/mod/modpost"
 elif [ ! -d "$SRC/linux-source-6.1" ]; then
 	log "note: .cache/src/linux-source-6.1 comes from: $0 --arch arm"
 fi
@@ -152,5 +175,5 @@ ln -sfn "root/usr/src/linux-headers-$KREL" "$C/kdir"
 ln -sfn "root/lib/modules/$KREL" "$C/modules"
 ln -sfn "root/usr/lib/linux-image-$KREL" "$C/dtbs"
 ln -sfn "root/boot/vmlinuz-$KREL" "$C/vmlinuz"
-[ "$ARCH" = arm ] && echo "$C/kdir ready: $KREL (make -C .cache/arm/kdir M=\$PWD ARCH=arm CROSS_COMPILE=$CROSS)" >"$TOP/.cache/KDIR_READY"
+[ "$ARCH" = arm ] && [ -z "$KFLAVOUR" ] && echo "$C/kdir ready: $KREL (make -C .cache/arm/kdir M=\$PWD ARCH=arm CROSS_COMPILE=$CROSS)" >"$TOP/.cache/KDIR_READY"
 log "KDIR=$C/kdir ready ($KREL)"

@@ -9,15 +9,20 @@ RUN=${PBUS_RUN:-$C/run}
 STATE=$RUN/state
 KEY=$TOP/.cache/ssh/id_ed25519
 MACHINE=virt
+KERNEL_FLAVOUR=armmp
 usage() {
 	cat <<USAGE
-usage: $0 start|stop|status|ssh [CMD...] [--machine virt|raspi2b]
+usage: $0 start|stop|status|ssh [CMD...] [--machine virt|raspi2b] [--kernel armmp|rt|debug]
   start   boot .cache/arm/vmlinuz + guest initramfs in the background (DT = virt dtb
           + every dts/qemu/*.dtso applied with fdtoverlay), wait for ssh
           --machine raspi2b: a "Raspberry Pi 2 Model B" (real pinctrl-bcm2835 gpiochip):
           DT = Debian's bcm2836-rpi-2-b.dtb + dts/overlays/pbus-host-overlay.dts
           (RPI_OVERLAY=pbus-loopback or a .dts path selects another), usb-net on dwc2
           (slow: 15-60 s to ssh)
+          --kernel rt: the PREEMPT_RT kernel and guest of .cache/arm-rt (prepare-kernel.sh
+          --flavour rt, build-guest.sh --kernel rt); --kernel debug: .cache/arm-debug
+          (build-debug-kernel.sh, build-guest.sh --kernel debug; 1 GiB, 600 s to boot).
+          Both -M virt only.
   stop    kill the guest started by start (by its pid file)
   status  print pid/port; exit 0 when running, 3 when not
   ssh     run CMD (or a shell) in the guest as root with the project key
@@ -41,10 +46,19 @@ if [ "$CMD" != ssh ]; then
 		case "$1" in
 		--machine) MACHINE=${2:-}; shift 2 || die "--machine needs a value" ;;
 		--machine=*) MACHINE=${1#--machine=}; shift ;;
+		--kernel) KERNEL_FLAVOUR=${2:-}; shift 2 || die "--kernel needs a value" ;;
+		--kernel=*) KERNEL_FLAVOUR=${1#--kernel=}; shift ;;
 		*) echo "qemu: unknown argument '$1' (see --help)" >&2; exit 2 ;;
 		esac
 	done
 	case "$MACHINE" in virt|raspi2b) ;; *) die "unsupported machine '$MACHINE' (virt or raspi2b)" ;; esac
+	case "$KERNEL_FLAVOUR" in
+	armmp) KC=$C ;;
+	rt) KC=$TOP/.cache/arm-rt ;;
+	debug) KC=$TOP/.cache/arm-debug ;;
+	*) die "unknown kernel '$KERNEL_FLAVOUR' (armmp, rt or debug)" ;;
+	esac
+	[ "$KERNEL_FLAVOUR" = armmp ] || [ "$MACHINE" = virt ] || die "--kernel $KERNEL_FLAVOUR is for -M virt only"
 fi
 
 running() {
@@ -89,9 +103,9 @@ if running; then
 	echo "qemu: already running (pid $PID)"
 	exit 0
 fi
-KERNEL=$C/vmlinuz
-INITRD=$C/guest/initramfs.cpio.gz
-[ -e "$KERNEL" ] || die "no kernel $KERNEL: run scripts/prepare-kernel.sh"
+KERNEL=$KC/vmlinuz
+INITRD=$KC/guest/initramfs.cpio.gz
+[ -e "$KERNEL" ] || die "no kernel $KERNEL: run scripts/prepare-kernel.sh (or build-debug-kernel.sh)"
 [ -e "$INITRD" ] || die "no initramfs $INITRD: run scripts/build-guest.sh"
 [ -e "$KEY" ] || die "no ssh key $KEY: run scripts/build-guest.sh"
 command -v qemu-system-arm >/dev/null || die "qemu-system-arm missing: run scripts/install-deps.sh"
@@ -121,7 +135,18 @@ if [ "$MACHINE" = raspi2b ]; then
 	DTSO=$ovl
 	TIMEOUT=300
 else
-	QOPT=(-M virt -cpu cortex-a15 -m 512 -smp 2
+	# The debug kernel's KASAN shadow (1/8), lockdep and kmemleak want more memory and time.
+	MEM=512 TIMEOUT=120
+	if [ "$KERNEL_FLAVOUR" = debug ]; then
+		MEM=1024 TIMEOUT=600
+		# Only emergencies on the serial console: printk from hard IRQ context (hrtimer's
+		# "interrupt took" under TCG, a driver's ratelimited error) would take the PL011's
+		# spinlock_t port lock there, which PROVE_RAW_LOCK_NESTING reports as an invalid
+		# wait context of the console, not of the caller, and lockdep turns itself off.
+		# The log is read with dmesg instead (a large buffer).
+		APPEND="${APPEND/loglevel=7/loglevel=1} log_buf_len=8M"
+	fi
+	QOPT=(-M virt -cpu cortex-a15 -m "$MEM" -smp 2
 		-netdev "$NET" -device virtio-net-device,netdev=net0 -device virtio-rng-device)
 	# Device tree: the virt machine's own, plus our overlays (the kernel has no OF_OVERLAY).
 	qemu-system-arm "${QOPT[@]}" -machine dumpdtb="$RUN/virt.dtb" -display none >/dev/null 2>&1 ||
@@ -129,7 +154,6 @@ else
 	BASE=$RUN/virt.dtb
 	# QEMU_DTSO="a.dtso b.dtso" selects overlays (default: all of dts/qemu, in name order)
 	DTSO=${QEMU_DTSO:-"$TOP"/dts/qemu/*.dtso}
-	TIMEOUT=120
 fi
 DTB=$BASE
 OVL=()
@@ -157,7 +181,8 @@ qemu-system-arm "${QOPT[@]}" -kernel "$KERNEL" -initrd "$INITRD" -dtb "$DTB" \
 	-append "$APPEND" \
 	-display none -monitor none -serial "file:$RUN/console.log" \
 	-pidfile "$RUN/qemu.pid" -daemonize || die "qemu failed to start"
-printf 'PORT=%s\nKEY=%s\nTARGET=root@127.0.0.1\nDTB=%s\nMACHINE=%s\n' "$PORT" "$KEY" "$DTB" "$MACHINE" >"$STATE"
+printf 'PORT=%s\nKEY=%s\nTARGET=root@127.0.0.1\nDTB=%s\nMACHINE=%s\nKERNEL_FLAVOUR=%s\n' "$PORT" "$KEY" "$DTB" "$MACHINE" \
+	"$KERNEL_FLAVOUR" >"$STATE"
 running || die "qemu exited at once; see $RUN/console.log"
 
 fail() { "$0" stop >/dev/null; die "$*"; }
@@ -172,4 +197,4 @@ until gssh true 2>/dev/null; do
 	[ $((SECONDS - t0)) -lt $((TIMEOUT + 60)) ] || fail "guest ready but ssh on port $PORT fails; see $RUN/console.log"
 	sleep 0.5
 done
-echo "qemu: $MACHINE guest up in $((SECONDS - t0)) s (pid $(cat "$RUN/qemu.pid"), ssh root@127.0.0.1 -p $PORT, log $RUN/console.log)"
+echo "qemu: $MACHINE ($KERNEL_FLAVOUR) guest up in $((SECONDS - t0)) s (pid $(cat "$RUN/qemu.pid"), ssh root@127.0.0.1 -p $PORT, log $RUN/console.log)"
