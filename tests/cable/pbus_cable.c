@@ -156,6 +156,7 @@ struct pbus_cable_knob {
 struct pbus_cable {
 	struct device *dev;
 	raw_spinlock_t lock;	/* protects everything below */
+	bool dead;		/* removed: no more changes, no more IRQs */
 	struct pbus_cable_side side[2];
 	u32 stick_mask;
 	u32 stick_val;
@@ -359,6 +360,10 @@ static void pbus_cable_change(struct pbus_cable_side *sd,
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&c->lock, flags);
+	if (c->dead) {
+		raw_spin_unlock_irqrestore(&c->lock, flags);
+		return;
+	}
 	pbus_cable_count(sd, st);
 	pbus_cable_apply(c, sd->id, dmask, drive, out_set, out_clear, &ev);
 	if (ev.transitions)
@@ -981,6 +986,33 @@ static int pbus_cable_probe(struct platform_device *pdev)
 	return 0;
 }
 
+/*
+ * Unbinding is only possible by unloading the module (no bind/unbind
+ * files), which gpiolib prevents while a consumer holds a line: the
+ * consumers' IRQs are gone when this runs. Stop every change and every
+ * delivery before devres removes the chips and the IRQ domains.
+ */
+static void pbus_cable_do_remove(struct platform_device *pdev)
+{
+	struct pbus_cable *c = platform_get_drvdata(pdev);
+	unsigned int s, hwirq, virq;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&c->lock, flags);
+	c->dead = true;
+	raw_spin_unlock_irqrestore(&c->lock, flags);
+
+	for (s = 0; s < 2; s++)
+		for (hwirq = 0; hwirq < c->side[s].gc.ngpio; hwirq++) {
+			virq = irq_find_mapping(c->side[s].domain, hwirq);
+			if (virq && irq_has_action(virq))
+				dev_err(c->dev, "side %c line %u: IRQ %u still requested\n",
+					'a' + s, hwirq, virq);
+		}
+}
+
+PBUS_PLATFORM_REMOVE(pbus_cable_remove, pbus_cable_do_remove)
+
 static const struct of_device_id pbus_cable_of_match[] = {
 	{ .compatible = "pbus,test-cable" },
 	{ }
@@ -989,9 +1021,11 @@ MODULE_DEVICE_TABLE(of, pbus_cable_of_match);
 
 static struct platform_driver pbus_cable_driver = {
 	.probe	= pbus_cable_probe,
+	.remove	= pbus_cable_remove,
 	.driver	= {
 		.name		= "pbus-cable",
 		.of_match_table	= pbus_cable_of_match,
+		.suppress_bind_attrs = true,
 	},
 };
 
