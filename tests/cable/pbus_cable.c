@@ -27,7 +27,11 @@
  *             callback: a set_multiple call is one), transitions (level
  *             changes this side put on the wire), irqs (interrupts
  *             delivered to this side), contention, faults (flipped or
- *             dropped transitions of this side's outputs).
+ *             dropped transitions of this side's outputs),
+ *             atomic_direction (direction changes called in hard IRQ
+ *             context or with interrupts disabled: a sleep in atomic
+ *             context on PREEMPT_RT, where the direction path of
+ *             pinctrl-bcm2835 takes a sleeping spinlock_t).
  *             write "0": reset all counters and the vcd record.
  * flip_every  u32 N: every Nth transition on an eligible line is put on the
  *             wire inverted; the other side reads the inverted level until
@@ -94,6 +98,7 @@ enum pbus_cable_stat {
 	PBUS_CABLE_ST_IRQS,
 	PBUS_CABLE_ST_CONTENTION,
 	PBUS_CABLE_ST_FAULTS,
+	PBUS_CABLE_ST_ATOMIC_DIRECTION,
 	PBUS_CABLE_NR_STATS,
 };
 
@@ -108,6 +113,7 @@ static const char * const pbus_cable_stat_names[PBUS_CABLE_NR_STATS] = {
 	[PBUS_CABLE_ST_IRQS] = "irqs",
 	[PBUS_CABLE_ST_CONTENTION] = "contention",
 	[PBUS_CABLE_ST_FAULTS] = "faults",
+	[PBUS_CABLE_ST_ATOMIC_DIRECTION] = "atomic_direction",
 };
 
 /* Line names of the pbus line map, same on both sides. */
@@ -155,6 +161,13 @@ struct pbus_cable_knob {
 
 struct pbus_cable {
 	struct device *dev;
+	/*
+	 * Lock kinds as in pinctrl-bcm2835: its direction path takes
+	 * fsel_lock, a spinlock_t (sleeping on PREEMPT_RT), its irq_chip a
+	 * raw spinlock, set/get no lock. @fsel_lock is taken outside @lock,
+	 * around every direction change only.
+	 */
+	spinlock_t fsel_lock;
 	raw_spinlock_t lock;	/* protects everything below */
 	bool dead;		/* removed: no more changes, no more IRQs */
 	struct pbus_cable_side side[2];
@@ -419,20 +432,48 @@ static void pbus_cable_set_multiple(struct gpio_chip *gc, unsigned long *mask,
 			  *mask, *bits, 0, 0);
 }
 
+/*
+ * A direction change may sleep on PREEMPT_RT (fsel_lock): lockdep with
+ * PROVE_RAW_LOCK_NESTING reports it under a raw spinlock or in hard IRQ
+ * context. On other kernels count it ("atomic_direction") so that the
+ * tests catch it too. With IRQs disabled is flagged even under a
+ * spinlock_t, which would be legal: a consumer must not rely on that.
+ */
+static void pbus_cable_direction_change(struct pbus_cable_side *sd, u32 dmask,
+					u32 drive, u32 out_set, u32 out_clear)
+{
+	struct pbus_cable *c = sd->cable;
+	unsigned long flags;
+
+	if (in_hardirq() || irqs_disabled()) {
+		raw_spin_lock_irqsave(&c->lock, flags);
+		sd->stats[PBUS_CABLE_ST_ATOMIC_DIRECTION]++;
+		raw_spin_unlock_irqrestore(&c->lock, flags);
+		dev_warn_ratelimited(c->dev,
+				     "side %c: direction change in atomic context\n",
+				     'a' + sd->id);
+	}
+
+	spin_lock_irqsave(&c->fsel_lock, flags);
+	pbus_cable_change(sd, PBUS_CABLE_ST_DIRECTION, dmask, drive, out_set,
+			  out_clear);
+	spin_unlock_irqrestore(&c->fsel_lock, flags);
+}
+
 static int pbus_cable_direction_input(struct gpio_chip *gc,
 				      unsigned int offset)
 {
 	/* The driven level is kept for a later direction_output. */
-	pbus_cable_change(pbus_cable_gc_side(gc), PBUS_CABLE_ST_DIRECTION, 0, 0,
-			  0, BIT(offset));
+	pbus_cable_direction_change(pbus_cable_gc_side(gc), 0, 0, 0,
+				    BIT(offset));
 	return 0;
 }
 
 static int pbus_cable_direction_output(struct gpio_chip *gc,
 				       unsigned int offset, int value)
 {
-	pbus_cable_change(pbus_cable_gc_side(gc), PBUS_CABLE_ST_DIRECTION,
-			  BIT(offset), value ? BIT(offset) : 0, BIT(offset), 0);
+	pbus_cable_direction_change(pbus_cable_gc_side(gc), BIT(offset),
+				    value ? BIT(offset) : 0, BIT(offset), 0);
 	return 0;
 }
 
@@ -962,6 +1003,7 @@ static int pbus_cable_probe(struct platform_device *pdev)
 	if (!c)
 		return -ENOMEM;
 	c->dev = dev;
+	spin_lock_init(&c->fsel_lock);
 	raw_spin_lock_init(&c->lock);
 	c->flip_mask = U32_MAX;
 
