@@ -33,6 +33,8 @@
  *             context on PREEMPT_RT, where the direction path of
  *             pinctrl-bcm2835 takes a sleeping spinlock_t).
  *             write "0": reset all counters and the vcd record.
+ * contention  read: "LINE COUNT" for every line: how many times both sides
+ *             started driving it as an output at once (reset with stats).
  * flip_every  u32 N: every Nth transition on an eligible line is put on the
  *             wire inverted; the other side reads the inverted level until
  *             that line's next transition. 0 (default) = off.
@@ -178,6 +180,8 @@ struct pbus_cable {
 	u32 flip_count;
 	u32 drop_ack;
 	u32 delay_us;
+	u32 both_out;		/* lines both sides drive now */
+	u32 contention[PBUS_CABLE_NGPIO_MAX];	/* times both started driving */
 	struct dentry *dbg;
 	struct pbus_cable_knob knobs[PBUS_CABLE_NR_KNOBS];
 	struct pbus_cable_vcd_entry *vcd;
@@ -308,6 +312,18 @@ static void pbus_cable_transition(struct pbus_cable *c, unsigned int s,
 	ev->transitions++;
 }
 
+/* Count, per line, each time both sides start driving it. Lock held. */
+static void pbus_cable_contention(struct pbus_cable *c)
+{
+	u32 both = c->side[0].dir_out & c->side[1].dir_out;
+	unsigned long fresh = both & ~c->both_out;
+	unsigned int line;
+
+	for_each_set_bit(line, &fresh, PBUS_CABLE_NGPIO_MAX)
+		c->contention[line]++;
+	c->both_out = both;
+}
+
 /*
  * Side @s sets its driven levels of the lines in @dmask to @drive, makes
  * the lines in @out_set outputs and those in @out_clear inputs, then the
@@ -332,6 +348,7 @@ static void pbus_cable_apply(struct pbus_cable *c, unsigned int s, u32 dmask,
 
 	sd->stats[PBUS_CABLE_ST_CONTENTION] +=
 		hweight32(mask & sd->dir_out & c->side[!s].dir_out);
+	pbus_cable_contention(c);
 
 	/* Lines that start being driven at pull-down level: no transition. */
 	sd->wire &= ~(mask & sd->dir_out & ~old_out & ~lvl);
@@ -640,10 +657,29 @@ static ssize_t pbus_cable_stats_write(struct file *file,
 	c->vcd_len = 0;
 	c->vcd_head = 0;
 	c->flip_count = 0;
+	memset(c->contention, 0, sizeof(c->contention));
 	raw_spin_unlock_irqrestore(&c->lock, flags);
 
 	return len;
 }
+
+static int pbus_cable_contention_show(struct seq_file *m, void *unused)
+{
+	struct pbus_cable *c = m->private;
+	u32 cnt[PBUS_CABLE_NGPIO_MAX];
+	unsigned long flags;
+	unsigned int line, n;
+
+	raw_spin_lock_irqsave(&c->lock, flags);
+	memcpy(cnt, c->contention, sizeof(cnt));
+	raw_spin_unlock_irqrestore(&c->lock, flags);
+
+	n = min(c->side[0].gc.ngpio, c->side[1].gc.ngpio);
+	for (line = 0; line < n; line++)
+		seq_printf(m, "%u %u\n", line, cnt[line]);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(pbus_cable_contention);
 
 static const struct file_operations pbus_cable_stats_fops = {
 	.owner		= THIS_MODULE,
@@ -880,6 +916,8 @@ static int pbus_cable_debugfs_init(struct pbus_cable *c)
 	debugfs_create_file("stats", 0600, c->dbg, c, &pbus_cable_stats_fops);
 	debugfs_create_file("stick", 0600, c->dbg, c, &pbus_cable_stick_fops);
 	debugfs_create_file("vcd", 0400, c->dbg, c, &pbus_cable_vcd_fops);
+	debugfs_create_file("contention", 0400, c->dbg, c,
+			    &pbus_cable_contention_fops);
 	for (i = 0; i < ARRAY_SIZE(knobs); i++) {
 		struct pbus_cable_knob *k = &c->knobs[i];
 
