@@ -153,7 +153,10 @@ struct pbus_slave_stats {
  *	to the thread
  * @pend_act: see @pend
  * @pend_out: see @pend
- * @release_pending: the idle timeout left releasing the lines to the work
+ * @release_pending: the idle timeout or RESET left releasing the lines to
+ *	the work or thread
+ * @reset_pending: RESET came while a thread owned the wire: the RESET
+ *	thread does all of it
  * @irq_work: sets a sleeping IRQ line
  * @release_work: releases the data lines after an idle timeout
  * @stats: counters, under @lock
@@ -208,6 +211,7 @@ struct pbus_slave {
 	enum pbus_slave_action pend_act;
 	u8 pend_out;
 	bool release_pending;
+	bool reset_pending;
 	struct work_struct irq_work;
 	struct work_struct release_work;
 
@@ -705,40 +709,77 @@ static void pbus_slave_reset_sm_locked(struct pbus_slave *s)
 	lockdep_assert_held(&s->lock);
 	pbus_slave_reset(&s->sm);
 	s->pend = false;
-	s->release_pending = false;
 	s->stats.resets++;
 	if (s->ops && s->ops->reset)
 		s->ops->reset(s->priv);
 }
 
-/* RESET is rare: always in a thread, where the lines may be turned. */
+/*
+ * RESET, atomic mode: drop the frame and re-align ACK at once (the host
+ * talks again 1 ms after the pulse), leave releasing the data lines to the
+ * thread. An edge is a reset request: under forced threading the level may
+ * be gone when this runs.
+ */
+static irqreturn_t pbus_slave_reset_irq(int irq, void *data)
+{
+	struct pbus_slave *s = data;
+	irqreturn_t ret = IRQ_HANDLED;
+	unsigned long flags;
+	int level;
+
+	raw_spin_lock_irqsave(&s->lock, flags);
+	if (s->wire_busy) {
+		/* The wire is a thread's: it does the whole reset. */
+		s->reset_pending = true;
+		ret = IRQ_WAKE_THREAD;
+		goto out;
+	}
+	level = gpiod_get_raw_value(s->strobe);
+	if (level >= 0)
+		s->strobe_level = level;
+	pbus_slave_reset_sm_locked(s);
+	pbus_slave_set_ack(s, true);
+	if (s->driving) {
+		s->release_pending = true;
+		s->wire_busy = true;
+		ret = IRQ_WAKE_THREAD;
+	}
+out:
+	raw_spin_unlock_irqrestore(&s->lock, flags);
+	return ret;
+}
+
+/* RESET in the thread: whatever the hard IRQ handler left, or all of it. */
 static irqreturn_t pbus_slave_reset_thread(int irq, void *data)
 {
 	struct pbus_slave *s = data;
 	unsigned long flags;
+	bool full;
 	int level;
 
-	if (gpiod_get_value_cansleep(s->reset) <= 0)
-		return IRQ_HANDLED;	/* glitch: not asserted any more */
-	mutex_lock(&s->wire_lock);
 	raw_spin_lock_irqsave(&s->lock, flags);
-	s->wire_busy = true;
+	full = s->reset_pending || s->sleeping;
+	s->reset_pending = false;
 	raw_spin_unlock_irqrestore(&s->lock, flags);
 
-	pbus_slave_release(s);
-	level = gpiod_get_raw_value_cansleep(s->strobe);
-	raw_spin_lock_irqsave(&s->lock, flags);
-	if (level >= 0)
-		s->strobe_level = level;
-	pbus_slave_reset_sm_locked(s);
-	raw_spin_unlock_irqrestore(&s->lock, flags);
-	pbus_slave_set_ack(s, false);
+	if (full) {
+		mutex_lock(&s->wire_lock);
+		raw_spin_lock_irqsave(&s->lock, flags);
+		s->wire_busy = true;
+		raw_spin_unlock_irqrestore(&s->lock, flags);
 
-	raw_spin_lock_irqsave(&s->lock, flags);
-	s->wire_busy = s->sleeping;
-	raw_spin_unlock_irqrestore(&s->lock, flags);
-	mutex_unlock(&s->wire_lock);
-	/* An edge deferred meanwhile re-ran the STROBE thread. */
+		pbus_slave_release(s);
+		level = gpiod_get_raw_value_cansleep(s->strobe);
+		raw_spin_lock_irqsave(&s->lock, flags);
+		if (level >= 0)
+			s->strobe_level = level;
+		pbus_slave_reset_sm_locked(s);
+		raw_spin_unlock_irqrestore(&s->lock, flags);
+		pbus_slave_set_ack(s, false);
+		mutex_unlock(&s->wire_lock);
+	}
+	/* The pending release, edges deferred meanwhile; hands the wire back. */
+	pbus_slave_serve(s, false);
 	return IRQ_HANDLED;
 }
 
@@ -1303,8 +1344,14 @@ static int pbus_slave_request_irqs(struct pbus_slave *s)
 		ret = -ENOMEM;
 		goto err_strobe;
 	}
-	ret = request_threaded_irq(s->reset_irq, NULL, pbus_slave_reset_thread,
-				   edges | IRQF_ONESHOT, name, s);
+	if (s->sleeping || gpiod_cansleep(s->reset))
+		ret = request_threaded_irq(s->reset_irq, NULL,
+					   pbus_slave_reset_thread,
+					   edges | IRQF_ONESHOT, name, s);
+	else
+		ret = request_threaded_irq(s->reset_irq, pbus_slave_reset_irq,
+					   pbus_slave_reset_thread, edges, name,
+					   s);
 	if (ret < 0) {
 		dev_err_probe(dev, ret, "requesting RESET IRQ\n");
 		goto err_strobe;
