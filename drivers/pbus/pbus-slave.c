@@ -81,6 +81,10 @@
 #define PBUS_SLAVE_IDLE_MIN_US	100
 #define PBUS_SLAVE_IDLE_MAX_US	10000000
 #define PBUS_SLAVE_POLL_MAX_US	1000
+/* Look for an edge whose interrupt was lost every this often ... */
+#define PBUS_SLAVE_CHECK_US	1000
+/* ... for this long after the last edge handled. */
+#define PBUS_SLAVE_CHECK_LINGER_US	1000000
 /* Bound of one poll loop, however busy the host keeps the link. */
 #define PBUS_SLAVE_POLL_LOOP_US	10000
 /* Window copies of the slave's user drop the lock every this many bytes. */
@@ -98,12 +102,14 @@
  * @spurious_edges: STROBE interrupts without a level change
  * @idle_timeouts: frames dropped by the idle timeout
  * @resets: RESET line assertions
+ * @lost_edges: STROBE edges found by the check timer (their IRQ was lost)
  */
 struct pbus_slave_stats {
 	u64 edges;
 	u64 spurious_edges;
 	u32 idle_timeouts;
 	u32 resets;
+	u32 lost_edges;
 };
 
 /**
@@ -145,6 +151,12 @@ struct pbus_slave_stats {
  * @reset_irq: Linux IRQ of RESET, 0 if none
  * @idle_timer: drops a frame idle for @idle_timeout_us
  * @idle_armed: @idle_timer is queued or its callback will restart it
+ * @check_timer: every PBUS_SLAVE_CHECK_US for PBUS_SLAVE_CHECK_LINGER_US
+ *	after the last edge handled, serves an edge whose interrupt was lost
+ *	(bcm2835 drops edges while the line is masked, as it is while a
+ *	forced-threaded handler runs)
+ * @check_armed: like @idle_armed, for @check_timer
+ * @last_serve: time of the last edge handled
  * @last_edge: time of the last edge of a frame in flight
  * @wire_busy: a thread or work item owns the wire: the hard IRQ handler
  *	leaves every edge to the thread
@@ -205,6 +217,9 @@ struct pbus_slave {
 	int reset_irq;
 	struct hrtimer idle_timer;
 	bool idle_armed;
+	struct hrtimer check_timer;
+	bool check_armed;
+	ktime_t last_serve;
 	ktime_t last_edge;
 	bool wire_busy;
 	bool pend;
@@ -533,6 +548,19 @@ static void pbus_slave_idle_arm_locked(struct pbus_slave *s)
 		      HRTIMER_MODE_REL);
 }
 
+/* Arm the lost-edge check after an edge was handled, @lock held. */
+static void pbus_slave_check_arm_locked(struct pbus_slave *s)
+{
+	lockdep_assert_held(&s->lock);
+	s->last_serve = ktime_get();
+	if (s->check_armed || s->dead)
+		return;
+	s->check_armed = true;
+	hrtimer_start(&s->check_timer,
+		      ns_to_ktime(PBUS_SLAVE_CHECK_US * NSEC_PER_USEC),
+		      HRTIMER_MODE_REL);
+}
+
 /*
  * Feed one edge to the state machine, @lock held. Returns false when
  * STROBE is at the level already handled (counted as a spurious edge if
@@ -552,6 +580,7 @@ static bool pbus_slave_sm_edge(struct pbus_slave *s, unsigned long in,
 	}
 	s->strobe_level = level;
 	s->stats.edges++;
+	pbus_slave_check_arm_locked(s);
 	*act = pbus_slave_strobe(&s->sm, test_bit(PBUS_SLAVE_IN_RW, &in),
 				 in & 0xff, out);
 	if (pbus_slave_busy(&s->sm))
@@ -693,6 +722,57 @@ static void pbus_slave_serve(struct pbus_slave *s, bool poll)
 	s->wire_busy = s->sleeping || s->pend || s->release_pending;
 	raw_spin_unlock_irqrestore(&s->lock, flags);
 	mutex_unlock(&s->wire_lock);
+}
+
+/*
+ * Lost-edge check (defect seen with forced IRQ threading on bcm2835, where
+ * an edge while the line is masked is dropped): STROBE away from the level
+ * last handled with no handler on it means a request nobody will serve;
+ * wake the thread for it rather than let the host time out.
+ */
+static enum hrtimer_restart pbus_slave_check_timer(struct hrtimer *t)
+{
+	struct pbus_slave *s = container_of(t, struct pbus_slave, check_timer);
+	enum hrtimer_restart ret = HRTIMER_NORESTART;
+	unsigned long flags;
+	ktime_t now, expires;
+	bool wake = false;
+
+	raw_spin_lock_irqsave(&s->lock, flags);
+	if (s->dead)
+		goto done;
+	now = ktime_get();
+	expires = ktime_add_us(s->last_serve, PBUS_SLAVE_CHECK_US);
+	if (!ktime_before(now, expires) && (!s->wire_busy || s->sleeping)) {
+		if (s->sleeping) {
+			/* Cannot read the line here: the work re-reads it. */
+			s->wire_busy = true;
+			schedule_work(&s->release_work);
+			goto done;
+		}
+		if (gpiod_get_raw_value(s->strobe) != s->strobe_level) {
+			s->stats.lost_edges++;
+			s->wire_busy = true;
+			wake = true;
+			goto done;
+		}
+	}
+	/* Keep looking while the link was recently active. */
+	if (ktime_before(now, ktime_add_us(s->last_serve,
+					   PBUS_SLAVE_CHECK_LINGER_US))) {
+		if (!ktime_before(now, expires))
+			expires = ktime_add_us(now, PBUS_SLAVE_CHECK_US);
+		hrtimer_forward(t, now, ktime_sub(expires, now));
+		ret = HRTIMER_RESTART;
+		goto out;
+	}
+done:
+	s->check_armed = false;
+out:
+	raw_spin_unlock_irqrestore(&s->lock, flags);
+	if (wake)
+		irq_wake_thread(s->strobe_irq, s);
+	return ret;
 }
 
 static irqreturn_t pbus_slave_strobe_thread(int irq, void *data)
@@ -1107,6 +1187,7 @@ static int pbus_slave_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "resets %u\n", st.resets);
 	seq_printf(m, "edges %llu\n", st.edges);
 	seq_printf(m, "spurious_edges %llu\n", st.spurious_edges);
+	seq_printf(m, "lost_edges %u\n", st.lost_edges);
 	seq_printf(m, "gpio_errors %d\n", atomic_read(&s->gpio_errors));
 	return 0;
 }
@@ -1389,6 +1470,8 @@ static int pbus_slave_probe(struct platform_device *pdev)
 	INIT_WORK(&s->release_work, pbus_slave_release_work);
 	hrtimer_init(&s->idle_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	s->idle_timer.function = pbus_slave_idle_timer;
+	hrtimer_init(&s->check_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	s->check_timer.function = pbus_slave_check_timer;
 
 	ret = pbus_slave_parse_dt(s);
 	if (ret)
@@ -1447,6 +1530,7 @@ static void pbus_slave_do_remove(struct platform_device *pdev)
 
 	/* dead is set: neither restarts the other any more. */
 	hrtimer_cancel(&s->idle_timer);
+	hrtimer_cancel(&s->check_timer);
 	cancel_work_sync(&s->release_work);
 	cancel_work_sync(&s->irq_work);
 

@@ -54,6 +54,10 @@
  * drop_ack    u32 N: the next N transitions of line 10 (ACK) driven by side
  *             b are not propagated (the wire keeps its level). Reads the
  *             number still to drop.
+ * drop_strobe_irq u32 N: the next N edges of line 9 (STROBE) seen by side
+ *             b raise no interrupt (the level changes), as edges are lost
+ *             on bcm2835 while the IRQ is masked (forced IRQ threading).
+ *             Reads the number still to drop.
  * delay_us    u32: busy-wait this long (capped at 1000) for each transition
  *             put on the wire, before interrupts are delivered (in the
  *             caller: synchronous mode only).
@@ -95,6 +99,7 @@
 
 #define PBUS_CABLE_NGPIO_DEFAULT	16
 #define PBUS_CABLE_NGPIO_MAX		32
+#define PBUS_CABLE_LINE_STROBE		9
 #define PBUS_CABLE_LINE_ACK		10
 #define PBUS_CABLE_DELAY_MAX_US		1000
 #define PBUS_CABLE_VCD_ENTRIES		4096
@@ -195,7 +200,7 @@ struct pbus_cable_knob {
 	u32 max;
 };
 
-#define PBUS_CABLE_NR_KNOBS	6
+#define PBUS_CABLE_NR_KNOBS	7
 
 /* A change of one side's outputs on its way to the other side. */
 struct pbus_cable_event {
@@ -223,6 +228,7 @@ struct pbus_cable {
 	u32 flip_mask;
 	u32 flip_count;
 	u32 drop_ack;
+	u32 drop_strobe_irq;
 	u32 delay_us;
 	u32 delay_ns;
 	u32 jitter_ns;
@@ -318,6 +324,13 @@ static void pbus_cable_edges(struct pbus_cable *c, struct pbus_cable_events *ev)
 		sd->seen = now;
 		fire = changed & sd->irq_unmasked &
 		       ((now & sd->irq_rising) | (~now & sd->irq_falling));
+		/* A lost edge, as bcm2835 loses one while the IRQ is masked. */
+		if (s == PBUS_CABLE_SIDE_B && c->drop_strobe_irq &&
+		    (fire & BIT(PBUS_CABLE_LINE_STROBE))) {
+			fire &= ~BIT(PBUS_CABLE_LINE_STROBE);
+			c->drop_strobe_irq--;
+			sd->stats[PBUS_CABLE_ST_FAULTS]++;
+		}
 		ev->pending[s] |= fire;
 		sd->stats[PBUS_CABLE_ST_IRQS] += hweight32(fire);
 		if (!ns)
@@ -1068,6 +1081,8 @@ static int pbus_cable_debugfs_init(struct pbus_cable *c)
 		{ "flip_every", offsetof(struct pbus_cable, flip_every), U32_MAX },
 		{ "flip_mask", offsetof(struct pbus_cable, flip_mask), U32_MAX },
 		{ "drop_ack", offsetof(struct pbus_cable, drop_ack), U32_MAX },
+		{ "drop_strobe_irq", offsetof(struct pbus_cable, drop_strobe_irq),
+		  U32_MAX },
 		{ "delay_us", offsetof(struct pbus_cable, delay_us),
 		  PBUS_CABLE_DELAY_MAX_US },
 		{ "delay_ns", offsetof(struct pbus_cable, delay_ns),
