@@ -156,6 +156,7 @@ struct pbus_slave_stats {
  *	(bcm2835 drops edges while the line is masked, as it is while a
  *	forced-threaded handler runs)
  * @check_armed: like @idle_armed, for @check_timer
+ * @check_suspect: the last check found STROBE away from @strobe_level
  * @last_serve: time of the last edge handled
  * @last_edge: time of the last edge of a frame in flight
  * @wire_busy: a thread or work item owns the wire: the hard IRQ handler
@@ -219,6 +220,7 @@ struct pbus_slave {
 	bool idle_armed;
 	struct hrtimer check_timer;
 	bool check_armed;
+	bool check_suspect;
 	ktime_t last_serve;
 	ktime_t last_edge;
 	bool wire_busy;
@@ -553,6 +555,7 @@ static void pbus_slave_check_arm_locked(struct pbus_slave *s)
 {
 	lockdep_assert_held(&s->lock);
 	s->last_serve = ktime_get();
+	s->check_suspect = false;
 	if (s->check_armed || s->dead)
 		return;
 	s->check_armed = true;
@@ -750,7 +753,17 @@ static enum hrtimer_restart pbus_slave_check_timer(struct hrtimer *t)
 			schedule_work(&s->release_work);
 			goto done;
 		}
-		if (gpiod_get_raw_value(s->strobe) != s->strobe_level) {
+		/*
+		 * Twice in a row with no edge handled in between: an edge on
+		 * its way to the handler (delivered on another CPU) is not
+		 * lost.
+		 */
+		if (gpiod_get_raw_value(s->strobe) == s->strobe_level) {
+			s->check_suspect = false;
+		} else if (!s->check_suspect) {
+			s->check_suspect = true;
+		} else {
+			s->check_suspect = false;
 			s->stats.lost_edges++;
 			s->wire_busy = true;
 			wake = true;
