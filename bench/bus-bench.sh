@@ -128,8 +128,9 @@ bench_mode() { # NAME CABLE_ARG PBUS_ARG
 head -c 512 /dev/urandom > "$T/p512"
 echo "pbus bus benchmark: $(uname -r) $(uname -m), $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "(QEMU TCG timings say nothing about a real Pi; line-op counts and wire efficiency are exact)"
-bench_mode "set_multiple" "multiple=1" ""
-bench_mode "no set_multiple" "multiple=0" "no_set_multiple=1"
+# delay_ns=0: the synchronous cable, for exact line-op counts and times
+bench_mode "set_multiple" "multiple=1 delay_ns=0" ""
+bench_mode "no set_multiple" "multiple=0 delay_ns=0" "no_set_multiple=1"
 unload || echo "bus-bench: warning: cannot unload pbus/pbus_cable" >&2
 [ -z "$was_loaded" ] || load "" ""
 exit 0

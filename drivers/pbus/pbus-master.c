@@ -1030,7 +1030,12 @@ static int pbus_master_lines(struct pbus *bus)
 	struct device *dev = bus->dev;
 	int i;
 
-	bus->data = devm_gpiod_get_array(dev, "data", GPIOD_OUT_LOW);
+	/*
+	 * Inputs: the remote may still drive them (a read it has not timed
+	 * out yet). The first frame turns the bus around (pbus_frame_once()),
+	 * after the remote has released them.
+	 */
+	bus->data = devm_gpiod_get_array(dev, "data", GPIOD_IN);
 	if (IS_ERR(bus->data))
 		return dev_err_probe(dev, PTR_ERR(bus->data),
 				     "data-gpios\n");
@@ -1038,7 +1043,7 @@ static int pbus_master_lines(struct pbus *bus)
 		return dev_err_probe(dev, -EINVAL,
 				     "data-gpios: need %d lines, got %u\n",
 				     PBUS_DATA_LINES, bus->data->ndescs);
-	bus->data_out = true;
+	bus->data_out = false;
 
 	bus->rw = devm_gpiod_get(dev, "rw", GPIOD_OUT_LOW);
 	if (IS_ERR(bus->rw))
@@ -1199,6 +1204,9 @@ static void pbus_master_do_remove(struct platform_device *pdev)
 	mutex_lock(&bus->lock);
 	WRITE_ONCE(bus->dead, true);
 	bus->link_up = false;
+	/* Gone for good: leave the data lines to whoever binds next. */
+	if (bus->data_out && pbus_data_dir(bus, false))
+		dev_warn(bus->dev, "cannot release the data lines\n");
 	mutex_unlock(&bus->lock);
 
 	/* Waits for pbus_request_irq() and a running handler. */

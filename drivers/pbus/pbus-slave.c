@@ -9,14 +9,25 @@
  * then toggles ACK so that ACK always ends equal to the STROBE level last
  * handled: an idle link has ACK == STROBE.
  *
- * Two modes, chosen at probe:
- * - atomic (the GPIO chips do not sleep): the edge is handled in hard IRQ
- *   context, with @lock held across the GPIO operations;
- * - sleeping (an I2C/SPI expander): the edge is handled in an IRQ thread
- *   under @wire_lock, and @lock is only taken around the state machine.
- * In both, @lock (a raw spinlock) protects the state machine, the window
- * and the registers, so that the slave's user can use the window while
- * the host is writing it.
+ * Direction changes may sleep on PREEMPT_RT (pinctrl-bcm2835 takes its
+ * spinlock_t fsel_lock there; gpiolib may take locks of its own), value
+ * changes and reads do not (bcm2835 takes no lock for them). So:
+ * - atomic mode (the GPIO chips do not sleep): the hard IRQ handler reads
+ *   the lines, runs the state machine and, if only values change, drives
+ *   the data lines and ACK itself, under @lock (a raw spinlock). An edge
+ *   that needs the data lines turned around (the read turnaround, the
+ *   release at the end of a read) leaves its action pending for the IRQ
+ *   thread, which makes the direction change and toggles ACK under
+ *   @wire_lock (a mutex). The host waits for that ACK, so the next edge
+ *   comes after it; an edge that still comes while the thread owns the
+ *   wire (@wire_busy) is left to the thread, which re-reads STROBE before
+ *   it hands the wire back: the two-phase handshake keeps its order.
+ * - sleeping mode (an I2C/SPI expander): every edge is handled in the IRQ
+ *   thread under @wire_lock, @lock is only taken around the state machine.
+ * RESET and the idle timeout's release of the lines are done in a thread
+ * and a work item, never in hard IRQ context. @lock protects the state
+ * machine, the window and the registers, so that the slave's user can use
+ * the window while the host is writing it.
  *
  * With pbus,poll-us > 0 the edge is handled in an IRQ thread that then
  * busy-polls STROBE for further edges for up to poll-us: on a Raspberry Pi
@@ -28,9 +39,8 @@
  * the thread, which then finds no level change and counts them as
  * spurious edges.
  *
- * The data lines are switched between input and output from the edge
- * handler: their DT flags must not ask for a bias (pull-up/down), because
- * gpiolib then configures pinctrl, which may sleep.
+ * The data lines are switched between input and output in the thread:
+ * their DT flags may ask for a bias (gpiolib then configures pinctrl).
  */
 
 #include <linux/atomic.h>
@@ -71,6 +81,10 @@
 #define PBUS_SLAVE_IDLE_MIN_US	100
 #define PBUS_SLAVE_IDLE_MAX_US	10000000
 #define PBUS_SLAVE_POLL_MAX_US	1000
+/* Look for an edge whose interrupt was lost every this often ... */
+#define PBUS_SLAVE_CHECK_US	1000
+/* ... for this long after the last edge handled. */
+#define PBUS_SLAVE_CHECK_LINGER_US	1000000
 /* Bound of one poll loop, however busy the host keeps the link. */
 #define PBUS_SLAVE_POLL_LOOP_US	10000
 /* Window copies of the slave's user drop the lock every this many bytes. */
@@ -88,12 +102,14 @@
  * @spurious_edges: STROBE interrupts without a level change
  * @idle_timeouts: frames dropped by the idle timeout
  * @resets: RESET line assertions
+ * @lost_edges: STROBE edges found by the check timer (their IRQ was lost)
  */
 struct pbus_slave_stats {
 	u64 edges;
 	u64 spurious_edges;
 	u32 idle_timeouts;
 	u32 resets;
+	u32 lost_edges;
 };
 
 /**
@@ -101,10 +117,11 @@ struct pbus_slave_stats {
  * @kref: lifetime; held by the driver while bound and by pbus_slave_get()
  * @dev: the platform device (a reference is held until the last put)
  * @name: DT label or dev_name()
- * @lock: protects the state machine, window, registers, @ops and @dead;
- *	in atomic mode also the wire state
- * @wire_lock: sleeping mode only: serialises the wire state (@driving,
- *	@data_out, @strobe_level, ACK) between the edge and reset threads
+ * @lock: protects the state machine, window, registers, @ops, @dead,
+ *	@strobe_level and the wire hand-over (@wire_busy, @pend,
+ *	@release_pending); the hard IRQ handler holds it while it drives
+ * @wire_lock: held by the thread or work item that owns the wire
+ *	(@driving, @data_out, ACK) with @wire_busy set
  * @dead: set under @lock at unbind; the API then fails or does nothing
  * @sleeping: some wire GPIO can sleep: handle edges in a thread
  * @irq_cansleep: the IRQ line's GPIO can sleep: set it from @irq_work
@@ -133,9 +150,28 @@ struct pbus_slave_stats {
  * @strobe_irq: Linux IRQ of STROBE
  * @reset_irq: Linux IRQ of RESET, 0 if none
  * @idle_timer: drops a frame idle for @idle_timeout_us
+ * @idle_armed: @idle_timer is queued or its callback will restart it
+ * @check_timer: every PBUS_SLAVE_CHECK_US for PBUS_SLAVE_CHECK_LINGER_US
+ *	after the last edge handled, serves an edge whose interrupt was lost
+ *	(bcm2835 drops edges while the line is masked, as it is while a
+ *	forced-threaded handler runs)
+ * @check_armed: like @idle_armed, for @check_timer
+ * @check_suspect: the last check found STROBE away from @strobe_level
+ * @last_serve: time of the last edge handled
  * @last_edge: time of the last edge of a frame in flight
+ * @wire_busy: a thread or work item owns the wire: the hard IRQ handler
+ *	leaves every edge to the thread
+ * @pend: an edge was handled by the hard IRQ handler, its action
+ *	(@pend_act, @pend_out: a turn of the data lines, then ACK) is left
+ *	to the thread
+ * @pend_act: see @pend
+ * @pend_out: see @pend
+ * @release_pending: the idle timeout or RESET left releasing the lines to
+ *	the work or thread
+ * @reset_pending: RESET came while a thread owned the wire: the RESET
+ *	thread does all of it
  * @irq_work: sets a sleeping IRQ line
- * @release_work: sleeping mode: releases the data lines after a timeout
+ * @release_work: releases the data lines after an idle timeout
  * @stats: counters, under @lock
  * @gpio_errors: failed GPIO operations
  * @dbg: debugfs directory
@@ -181,7 +217,18 @@ struct pbus_slave {
 	int strobe_irq;
 	int reset_irq;
 	struct hrtimer idle_timer;
+	bool idle_armed;
+	struct hrtimer check_timer;
+	bool check_armed;
+	bool check_suspect;
+	ktime_t last_serve;
 	ktime_t last_edge;
+	bool wire_busy;
+	bool pend;
+	enum pbus_slave_action pend_act;
+	u8 pend_out;
+	bool release_pending;
+	bool reset_pending;
 	struct work_struct irq_work;
 	struct work_struct release_work;
 
@@ -396,8 +443,10 @@ static const struct pbus_slave_backend pbus_slave_backend = {
 };
 
 /* ---------------------------------------------------------------------------
- * Wire. In atomic mode called with @lock held, in sleeping mode with
- * @wire_lock held.
+ * Wire. The owner of the wire drives it: the hard IRQ handler with @lock
+ * held while @wire_busy is false (value changes only), or a thread or work
+ * item holding @wire_lock, which sets @wire_busy while it owns the wire.
+ * Direction changes are only made by the latter: @atomic is false there.
  */
 
 static void pbus_slave_gpio_err(struct pbus_slave *s, int ret)
@@ -406,18 +455,20 @@ static void pbus_slave_gpio_err(struct pbus_slave *s, int ret)
 		atomic_inc(&s->gpio_errors);
 }
 
-static void pbus_slave_set_ack(struct pbus_slave *s)
+static void pbus_slave_set_ack(struct pbus_slave *s, bool atomic)
 {
-	if (s->sleeping)
-		gpiod_set_raw_value_cansleep(s->ack, s->strobe_level);
-	else
+	if (atomic)
 		gpiod_set_raw_value(s->ack, s->strobe_level);
+	else
+		gpiod_set_raw_value_cansleep(s->ack, s->strobe_level);
 }
 
+/* May sleep (pinctrl-bcm2835 takes a spinlock_t): never with @lock held. */
 static void pbus_slave_release(struct pbus_slave *s)
 {
 	unsigned int i;
 
+	might_sleep();
 	if (!s->driving)
 		return;
 	for (i = 0; i < PBUS_DATA_LINES; i++)
@@ -425,8 +476,16 @@ static void pbus_slave_release(struct pbus_slave *s)
 	s->driving = false;
 }
 
+/* A direction change is needed to carry out @act. */
+static bool pbus_slave_needs_turn(struct pbus_slave *s,
+				  enum pbus_slave_action act)
+{
+	return (act == PBUS_SA_DRIVE && !s->driving) ||
+	       (act == PBUS_SA_RELEASE && s->driving);
+}
+
 /* Drive @val; once driving, write only the lines that change. */
-static void pbus_slave_drive(struct pbus_slave *s, u8 val)
+static void pbus_slave_drive(struct pbus_slave *s, u8 val, bool atomic)
 {
 	struct gpio_desc *descs[PBUS_DATA_LINES];
 	unsigned long diff, bits = 0;
@@ -434,6 +493,7 @@ static void pbus_slave_drive(struct pbus_slave *s, u8 val)
 	int ret;
 
 	if (!s->driving) {
+		might_sleep();
 		for (i = 0; i < PBUS_DATA_LINES; i++) {
 			ret = gpiod_direction_output_raw(s->data->desc[i],
 							 (val >> i) & 1);
@@ -453,106 +513,124 @@ static void pbus_slave_drive(struct pbus_slave *s, u8 val)
 			__set_bit(n, &bits);
 		n++;
 	}
-	if (s->sleeping)
+	if (atomic)
+		ret = gpiod_set_raw_array_value(n, descs, NULL, &bits);
+	else
 		ret = gpiod_set_raw_array_value_cansleep(n, descs, NULL,
 							 &bits);
-	else
-		ret = gpiod_set_raw_array_value(n, descs, NULL, &bits);
 	pbus_slave_gpio_err(s, ret);
 	s->data_out = val;
 }
 
 /* Data first, ACK last: the host samples the data when it sees ACK. */
 static void pbus_slave_apply(struct pbus_slave *s,
-			     enum pbus_slave_action act, u8 out)
+			     enum pbus_slave_action act, u8 out, bool atomic)
 {
 	if (act == PBUS_SA_DRIVE)
-		pbus_slave_drive(s, out);
-	else if (act == PBUS_SA_RELEASE)
+		pbus_slave_drive(s, out, atomic);
+	else if (act == PBUS_SA_RELEASE && !atomic)
 		pbus_slave_release(s);
-	pbus_slave_set_ack(s);
+	pbus_slave_set_ack(s, atomic);
 }
 
 /*
- * Feed one edge to the state machine, @lock held. Returns false for a
- * spurious edge (STROBE at the level already handled).
+ * Arm the idle timeout for a frame in flight, @lock held. Only here (and
+ * the callback, which owns the timer while @idle_armed) touches the
+ * timer: it is never restarted or moved while queued or running.
+ */
+static void pbus_slave_idle_arm_locked(struct pbus_slave *s)
+{
+	lockdep_assert_held(&s->lock);
+	s->last_edge = ktime_get();
+	if (s->idle_armed || s->dead)
+		return;
+	s->idle_armed = true;
+	hrtimer_start(&s->idle_timer,
+		      ns_to_ktime((u64)s->idle_timeout_us * NSEC_PER_USEC),
+		      HRTIMER_MODE_REL);
+}
+
+/* Arm the lost-edge check after an edge was handled, @lock held. */
+static void pbus_slave_check_arm_locked(struct pbus_slave *s)
+{
+	lockdep_assert_held(&s->lock);
+	s->last_serve = ktime_get();
+	s->check_suspect = false;
+	if (s->check_armed || s->dead)
+		return;
+	s->check_armed = true;
+	hrtimer_start(&s->check_timer,
+		      ns_to_ktime(PBUS_SLAVE_CHECK_US * NSEC_PER_USEC),
+		      HRTIMER_MODE_REL);
+}
+
+/*
+ * Feed one edge to the state machine, @lock held. Returns false when
+ * STROBE is at the level already handled (counted as a spurious edge if
+ * @count).
  */
 static bool pbus_slave_sm_edge(struct pbus_slave *s, unsigned long in,
-			       enum pbus_slave_action *act, u8 *out)
+			       enum pbus_slave_action *act, u8 *out,
+			       bool count)
 {
 	bool level = test_bit(PBUS_SLAVE_IN_STROBE, &in);
 
 	lockdep_assert_held(&s->lock);
 	if (level == s->strobe_level) {
-		s->stats.spurious_edges++;
+		if (count)
+			s->stats.spurious_edges++;
 		return false;
 	}
 	s->strobe_level = level;
 	s->stats.edges++;
+	pbus_slave_check_arm_locked(s);
 	*act = pbus_slave_strobe(&s->sm, test_bit(PBUS_SLAVE_IN_RW, &in),
 				 in & 0xff, out);
-
-	if (pbus_slave_busy(&s->sm)) {
-		s->last_edge = ktime_get();
-		if (!hrtimer_is_queued(&s->idle_timer))
-			hrtimer_start(&s->idle_timer,
-				      ns_to_ktime((u64)s->idle_timeout_us *
-						  NSEC_PER_USEC),
-				      HRTIMER_MODE_REL);
-	}
+	if (pbus_slave_busy(&s->sm))
+		pbus_slave_idle_arm_locked(s);
 	return true;
 }
 
-/* Atomic mode: handle a STROBE edge, @lock held. */
-static void pbus_slave_edge_locked(struct pbus_slave *s)
-{
-	DECLARE_BITMAP(in, PBUS_SLAVE_IN_LINES) = { 0 };
-	enum pbus_slave_action act = PBUS_SA_ACK;
-	u8 out = 0;
-	int ret;
-
-	ret = gpiod_get_raw_array_value(PBUS_SLAVE_IN_LINES, s->in, NULL, in);
-	if (ret < 0) {
-		pbus_slave_gpio_err(s, ret);
-		return;
-	}
-	if (pbus_slave_sm_edge(s, in[0], &act, &out))
-		pbus_slave_apply(s, act, out);
-}
-
-/* Sleeping mode: handle a STROBE edge, @wire_lock held. */
-static void pbus_slave_edge_sleeping(struct pbus_slave *s)
-{
-	DECLARE_BITMAP(in, PBUS_SLAVE_IN_LINES) = { 0 };
-	enum pbus_slave_action act = PBUS_SA_ACK;
-	unsigned long flags;
-	u8 out = 0;
-	bool real;
-	int ret;
-
-	lockdep_assert_held(&s->wire_lock);
-	ret = gpiod_get_raw_array_value_cansleep(PBUS_SLAVE_IN_LINES, s->in,
-						 NULL, in);
-	if (ret < 0) {
-		pbus_slave_gpio_err(s, ret);
-		return;
-	}
-	raw_spin_lock_irqsave(&s->lock, flags);
-	real = pbus_slave_sm_edge(s, in[0], &act, &out);
-	raw_spin_unlock_irqrestore(&s->lock, flags);
-	if (real)
-		pbus_slave_apply(s, act, out);
-}
-
+/*
+ * Atomic mode fast path (hard IRQ): the state machine and value changes
+ * only. An edge that needs the data lines turned around is left to the
+ * thread as a pending action; while a thread or work item owns the wire,
+ * every edge is left to the thread, which re-reads STROBE.
+ */
 static irqreturn_t pbus_slave_strobe_irq(int irq, void *data)
 {
+	DECLARE_BITMAP(in, PBUS_SLAVE_IN_LINES) = { 0 };
+	enum pbus_slave_action act = PBUS_SA_ACK;
 	struct pbus_slave *s = data;
+	irqreturn_t ret = IRQ_HANDLED;
 	unsigned long flags;
+	u8 out = 0;
+	int err;
 
 	raw_spin_lock_irqsave(&s->lock, flags);
-	pbus_slave_edge_locked(s);
+	if (s->wire_busy) {
+		ret = IRQ_WAKE_THREAD;
+		goto out;
+	}
+	err = gpiod_get_raw_array_value(PBUS_SLAVE_IN_LINES, s->in, NULL, in);
+	if (err < 0) {
+		pbus_slave_gpio_err(s, err);
+		goto out;
+	}
+	if (!pbus_slave_sm_edge(s, in[0], &act, &out, true))
+		goto out;
+	if (pbus_slave_needs_turn(s, act)) {
+		s->wire_busy = true;
+		s->pend = true;
+		s->pend_act = act;
+		s->pend_out = out;
+		ret = IRQ_WAKE_THREAD;
+		goto out;
+	}
+	pbus_slave_apply(s, act, out, true);
+out:
 	raw_spin_unlock_irqrestore(&s->lock, flags);
-	return IRQ_HANDLED;
+	return ret;
 }
 
 static irqreturn_t pbus_slave_wake_thread(int irq, void *data)
@@ -560,43 +638,161 @@ static irqreturn_t pbus_slave_wake_thread(int irq, void *data)
 	return IRQ_WAKE_THREAD;
 }
 
-/* poll-us > 0: handle the edge, then poll STROBE for more (see top). */
-static irqreturn_t pbus_slave_strobe_poll_thread(int irq, void *data)
+/*
+ * One step of the thread, @wire_lock held and @wire_busy set: carry out
+ * what the hard IRQ handler or the idle timer left pending, else handle an
+ * edge if STROBE moved. Returns true if it did something.
+ */
+static bool pbus_slave_thread_step(struct pbus_slave *s, bool count)
 {
-	struct pbus_slave *s = data;
+	DECLARE_BITMAP(in, PBUS_SLAVE_IN_LINES) = { 0 };
+	enum pbus_slave_action act = PBUS_SA_ACK;
+	bool pend, rel, real;
+	unsigned long flags;
+	u8 out = 0;
+	int ret;
+
+	lockdep_assert_held(&s->wire_lock);
+	raw_spin_lock_irqsave(&s->lock, flags);
+	pend = s->pend;
+	act = s->pend_act;
+	out = s->pend_out;
+	s->pend = false;
+	rel = s->release_pending && s->sm.state != PBUS_SS_TX;
+	s->release_pending = false;
+	raw_spin_unlock_irqrestore(&s->lock, flags);
+
+	if (pend) {
+		pbus_slave_apply(s, act, out, false);
+		return true;
+	}
+	if (rel)
+		pbus_slave_release(s);
+
+	ret = gpiod_get_raw_array_value_cansleep(PBUS_SLAVE_IN_LINES, s->in,
+						 NULL, in);
+	if (ret < 0) {
+		pbus_slave_gpio_err(s, ret);
+		return false;
+	}
+	raw_spin_lock_irqsave(&s->lock, flags);
+	real = pbus_slave_sm_edge(s, in[0], &act, &out, count);
+	raw_spin_unlock_irqrestore(&s->lock, flags);
+	if (real)
+		pbus_slave_apply(s, act, out, false);
+	return real || rel;
+}
+
+/*
+ * Serve the wire from a thread or work item: own it, handle what is
+ * pending and every edge found by re-reading STROBE (with @poll, keep
+ * polling for poll_us after the last one), then hand the fast path back.
+ * An edge that comes after the last look finds @wire_busy clear (the hard
+ * IRQ handler takes it) or set (it wakes the thread again).
+ */
+static void pbus_slave_serve(struct pbus_slave *s, bool poll)
+{
 	ktime_t now, deadline, limit;
 	unsigned long flags;
+	bool first = true;
 
+	mutex_lock(&s->wire_lock);
 	raw_spin_lock_irqsave(&s->lock, flags);
-	pbus_slave_edge_locked(s);
+	s->wire_busy = true;
 	raw_spin_unlock_irqrestore(&s->lock, flags);
 
 	now = ktime_get();
 	limit = ktime_add_us(now, PBUS_SLAVE_POLL_LOOP_US);
-	deadline = ktime_add_us(now, s->poll_us);
-	while (ktime_before(now, deadline) && ktime_before(now, limit)) {
-		if (gpiod_get_raw_value(s->strobe) ==
-		    READ_ONCE(s->strobe_level)) {
-			cpu_relax();
+	deadline = ktime_add_us(now, poll ? s->poll_us : 0);
+	for (;;) {
+		if (pbus_slave_thread_step(s, first)) {
+			first = false;
 			now = ktime_get();
+			if (ktime_after(now, limit))
+				break;
+			deadline = ktime_add_us(now, poll ? s->poll_us : 0);
 			continue;
 		}
-		raw_spin_lock_irqsave(&s->lock, flags);
-		pbus_slave_edge_locked(s);
-		raw_spin_unlock_irqrestore(&s->lock, flags);
+		first = false;
 		now = ktime_get();
-		deadline = ktime_add_us(now, s->poll_us);
+		if (!ktime_before(now, deadline) || ktime_after(now, limit))
+			break;
+		cpu_relax();
 	}
-	return IRQ_HANDLED;
+
+	raw_spin_lock_irqsave(&s->lock, flags);
+	/* In sleeping mode the hard IRQ path never runs: keep it closed. */
+	s->wire_busy = s->sleeping || s->pend || s->release_pending;
+	raw_spin_unlock_irqrestore(&s->lock, flags);
+	mutex_unlock(&s->wire_lock);
 }
 
-static irqreturn_t pbus_slave_strobe_sleeping_thread(int irq, void *data)
+/*
+ * Lost-edge check (defect seen with forced IRQ threading on bcm2835, where
+ * an edge while the line is masked is dropped): STROBE away from the level
+ * last handled with no handler on it means a request nobody will serve;
+ * wake the thread for it rather than let the host time out.
+ */
+static enum hrtimer_restart pbus_slave_check_timer(struct hrtimer *t)
+{
+	struct pbus_slave *s = container_of(t, struct pbus_slave, check_timer);
+	enum hrtimer_restart ret = HRTIMER_NORESTART;
+	unsigned long flags;
+	ktime_t now, expires;
+	bool wake = false;
+
+	raw_spin_lock_irqsave(&s->lock, flags);
+	if (s->dead)
+		goto done;
+	now = ktime_get();
+	expires = ktime_add_us(s->last_serve, PBUS_SLAVE_CHECK_US);
+	if (!ktime_before(now, expires) && (!s->wire_busy || s->sleeping)) {
+		if (s->sleeping) {
+			/* Cannot read the line here: the work re-reads it. */
+			s->wire_busy = true;
+			schedule_work(&s->release_work);
+			goto done;
+		}
+		/*
+		 * Twice in a row with no edge handled in between: an edge on
+		 * its way to the handler (delivered on another CPU) is not
+		 * lost.
+		 */
+		if (gpiod_get_raw_value(s->strobe) == s->strobe_level) {
+			s->check_suspect = false;
+		} else if (!s->check_suspect) {
+			s->check_suspect = true;
+		} else {
+			s->check_suspect = false;
+			s->stats.lost_edges++;
+			s->wire_busy = true;
+			wake = true;
+			goto done;
+		}
+	}
+	/* Keep looking while the link was recently active. */
+	if (ktime_before(now, ktime_add_us(s->last_serve,
+					   PBUS_SLAVE_CHECK_LINGER_US))) {
+		if (!ktime_before(now, expires))
+			expires = ktime_add_us(now, PBUS_SLAVE_CHECK_US);
+		hrtimer_forward(t, now, ktime_sub(expires, now));
+		ret = HRTIMER_RESTART;
+		goto out;
+	}
+done:
+	s->check_armed = false;
+out:
+	raw_spin_unlock_irqrestore(&s->lock, flags);
+	if (wake)
+		irq_wake_thread(s->strobe_irq, s);
+	return ret;
+}
+
+static irqreturn_t pbus_slave_strobe_thread(int irq, void *data)
 {
 	struct pbus_slave *s = data;
 
-	mutex_lock(&s->wire_lock);
-	pbus_slave_edge_sleeping(s);
-	mutex_unlock(&s->wire_lock);
+	pbus_slave_serve(s, s->poll_us > 0);
 	return IRQ_HANDLED;
 }
 
@@ -605,81 +801,118 @@ static void pbus_slave_reset_sm_locked(struct pbus_slave *s)
 {
 	lockdep_assert_held(&s->lock);
 	pbus_slave_reset(&s->sm);
+	s->pend = false;
 	s->stats.resets++;
 	if (s->ops && s->ops->reset)
 		s->ops->reset(s->priv);
 }
 
+/*
+ * RESET, atomic mode: drop the frame and re-align ACK at once (the host
+ * talks again 1 ms after the pulse), leave releasing the data lines to the
+ * thread. An edge is a reset request: under forced threading the level may
+ * be gone when this runs.
+ */
 static irqreturn_t pbus_slave_reset_irq(int irq, void *data)
 {
 	struct pbus_slave *s = data;
+	irqreturn_t ret = IRQ_HANDLED;
 	unsigned long flags;
 	int level;
 
-	if (gpiod_get_value(s->reset) <= 0)
-		return IRQ_HANDLED;	/* glitch: not asserted any more */
 	raw_spin_lock_irqsave(&s->lock, flags);
-	pbus_slave_release(s);
+	if (s->wire_busy) {
+		/* The wire is a thread's: it does the whole reset. */
+		s->reset_pending = true;
+		ret = IRQ_WAKE_THREAD;
+		goto out;
+	}
 	level = gpiod_get_raw_value(s->strobe);
 	if (level >= 0)
 		s->strobe_level = level;
-	pbus_slave_set_ack(s);
 	pbus_slave_reset_sm_locked(s);
+	pbus_slave_set_ack(s, true);
+	if (s->driving) {
+		s->release_pending = true;
+		s->wire_busy = true;
+		ret = IRQ_WAKE_THREAD;
+	}
+out:
 	raw_spin_unlock_irqrestore(&s->lock, flags);
-	return IRQ_HANDLED;
+	return ret;
 }
 
-static irqreturn_t pbus_slave_reset_sleeping_thread(int irq, void *data)
+/* RESET in the thread: whatever the hard IRQ handler left, or all of it. */
+static irqreturn_t pbus_slave_reset_thread(int irq, void *data)
 {
 	struct pbus_slave *s = data;
 	unsigned long flags;
+	bool full;
 	int level;
 
-	if (gpiod_get_value_cansleep(s->reset) <= 0)
-		return IRQ_HANDLED;
-	mutex_lock(&s->wire_lock);
-	pbus_slave_release(s);
-	level = gpiod_get_raw_value_cansleep(s->strobe);
 	raw_spin_lock_irqsave(&s->lock, flags);
-	if (level >= 0)
-		s->strobe_level = level;
-	pbus_slave_reset_sm_locked(s);
+	full = s->reset_pending || s->sleeping;
+	s->reset_pending = false;
 	raw_spin_unlock_irqrestore(&s->lock, flags);
-	pbus_slave_set_ack(s);
-	mutex_unlock(&s->wire_lock);
+
+	if (full) {
+		mutex_lock(&s->wire_lock);
+		raw_spin_lock_irqsave(&s->lock, flags);
+		s->wire_busy = true;
+		raw_spin_unlock_irqrestore(&s->lock, flags);
+
+		pbus_slave_release(s);
+		level = gpiod_get_raw_value_cansleep(s->strobe);
+		raw_spin_lock_irqsave(&s->lock, flags);
+		if (level >= 0)
+			s->strobe_level = level;
+		pbus_slave_reset_sm_locked(s);
+		raw_spin_unlock_irqrestore(&s->lock, flags);
+		pbus_slave_set_ack(s, false);
+		mutex_unlock(&s->wire_lock);
+	}
+	/* The pending release, edges deferred meanwhile; hands the wire back. */
+	pbus_slave_serve(s, false);
 	return IRQ_HANDLED;
 }
 
-/* Idle timeout: a frame left half-way by the host is dropped. */
+/*
+ * Idle timeout: a frame left half-way by the host is dropped. While
+ * @idle_armed the callback owns the timer: it moves the expiry with
+ * hrtimer_forward() only here, and nobody restarts it meanwhile.
+ */
 static enum hrtimer_restart pbus_slave_idle_timer(struct hrtimer *t)
 {
 	struct pbus_slave *s = container_of(t, struct pbus_slave, idle_timer);
 	enum hrtimer_restart ret = HRTIMER_NORESTART;
 	unsigned long flags;
-	ktime_t expires;
+	ktime_t now, expires;
 
 	raw_spin_lock_irqsave(&s->lock, flags);
 	if (s->dead || !pbus_slave_busy(&s->sm))
-		goto out;
+		goto done;
+	now = ktime_get();
 	expires = ktime_add_us(s->last_edge, s->idle_timeout_us);
 	/*
-	 * Not idle if edges came in since the timer was armed, or if an
-	 * edge is waiting for the IRQ thread (the host is not idle, the
-	 * slave is late).
+	 * Not idle if an edge is waiting for the slave (the host is not
+	 * idle, the slave is late): give the thread the time it needs.
 	 */
 	if (!s->sleeping && gpiod_get_raw_value(s->strobe) != s->strobe_level)
-		expires = ktime_add_us(ktime_get(), s->idle_timeout_us);
-	if (ktime_before(ktime_get(), expires)) {
-		hrtimer_set_expires(t, expires);
+		expires = ktime_add_us(now, s->idle_timeout_us);
+	if (ktime_before(now, expires)) {
+		hrtimer_forward(t, now, ktime_sub(expires, now));
 		ret = HRTIMER_RESTART;
 		goto out;
 	}
 	pbus_slave_reset(&s->sm);
+	s->pend = false;
 	s->stats.idle_timeouts++;
-	if (s->sleeping)
-		schedule_work(&s->release_work);
-	else
-		pbus_slave_release(s);
+	/* The lines are released by the work; the fast path waits for it. */
+	s->release_pending = true;
+	s->wire_busy = true;
+	schedule_work(&s->release_work);
+done:
+	s->idle_armed = false;
 out:
 	raw_spin_unlock_irqrestore(&s->lock, flags);
 	return ret;
@@ -689,16 +922,8 @@ static void pbus_slave_release_work(struct work_struct *work)
 {
 	struct pbus_slave *s = container_of(work, struct pbus_slave,
 					    release_work);
-	unsigned long flags;
-	bool tx;
 
-	mutex_lock(&s->wire_lock);
-	raw_spin_lock_irqsave(&s->lock, flags);
-	tx = s->sm.state == PBUS_SS_TX;
-	raw_spin_unlock_irqrestore(&s->lock, flags);
-	if (!tx)
-		pbus_slave_release(s);
-	mutex_unlock(&s->wire_lock);
+	pbus_slave_serve(s, false);
 }
 
 /* ---------------------------------------------------------------------------
@@ -975,6 +1200,7 @@ static int pbus_slave_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "resets %u\n", st.resets);
 	seq_printf(m, "edges %llu\n", st.edges);
 	seq_printf(m, "spurious_edges %llu\n", st.spurious_edges);
+	seq_printf(m, "lost_edges %u\n", st.lost_edges);
 	seq_printf(m, "gpio_errors %d\n", atomic_read(&s->gpio_errors));
 	return 0;
 }
@@ -1180,25 +1406,20 @@ static int pbus_slave_request_irqs(struct pbus_slave *s)
 		return -ENOMEM;
 
 	/*
-	 * No IRQF_ONESHOT for the threads: many GPIO chips (bcm2835, the
-	 * test cable) drop edges while the IRQ is masked, and an edge coming
-	 * just after the thread's last look at STROBE would be lost. Without
-	 * it every edge runs the primary handler, which re-runs the thread.
+	 * Always a thread: the data lines are turned around there (a direction
+	 * change may sleep). The primary handler is the atomic fast path if
+	 * the chips do not sleep and no polling is asked for; on a chip that
+	 * nests its IRQs it is not used and the thread does all.
+	 * No IRQF_ONESHOT: many GPIO chips (bcm2835, the test cable) drop
+	 * edges while the IRQ is masked, and an edge coming just after the
+	 * thread's last look at STROBE would be lost. Without it every edge
+	 * runs the primary handler, which re-runs the thread.
 	 */
-	if (s->sleeping)
-		ret = request_threaded_irq(s->strobe_irq,
-					   pbus_slave_wake_thread,
-					   pbus_slave_strobe_sleeping_thread,
-					   edges, name, s);
-	else if (s->poll_us)
-		ret = request_threaded_irq(s->strobe_irq,
-					   pbus_slave_wake_thread,
-					   pbus_slave_strobe_poll_thread,
-					   edges, name, s);
-	else	/* threaded only if the GPIO chip nests its IRQs */
-		ret = request_any_context_irq(s->strobe_irq,
-					      pbus_slave_strobe_irq, edges,
-					      name, s);
+	ret = request_threaded_irq(s->strobe_irq,
+				   s->sleeping || s->poll_us ?
+				   pbus_slave_wake_thread :
+				   pbus_slave_strobe_irq,
+				   pbus_slave_strobe_thread, edges, name, s);
 	if (ret < 0)
 		return dev_err_probe(dev, ret, "requesting STROBE IRQ\n");
 
@@ -1219,12 +1440,12 @@ static int pbus_slave_request_irqs(struct pbus_slave *s)
 	}
 	if (s->sleeping || gpiod_cansleep(s->reset))
 		ret = request_threaded_irq(s->reset_irq, NULL,
-					   pbus_slave_reset_sleeping_thread,
+					   pbus_slave_reset_thread,
 					   edges | IRQF_ONESHOT, name, s);
 	else
-		ret = request_any_context_irq(s->reset_irq,
-					      pbus_slave_reset_irq, edges,
-					      name, s);
+		ret = request_threaded_irq(s->reset_irq, pbus_slave_reset_irq,
+					   pbus_slave_reset_thread, edges, name,
+					   s);
 	if (ret < 0) {
 		dev_err_probe(dev, ret, "requesting RESET IRQ\n");
 		goto err_strobe;
@@ -1262,6 +1483,8 @@ static int pbus_slave_probe(struct platform_device *pdev)
 	INIT_WORK(&s->release_work, pbus_slave_release_work);
 	hrtimer_init(&s->idle_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	s->idle_timer.function = pbus_slave_idle_timer;
+	hrtimer_init(&s->check_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	s->check_timer.function = pbus_slave_check_timer;
 
 	ret = pbus_slave_parse_dt(s);
 	if (ret)
@@ -1320,6 +1543,7 @@ static void pbus_slave_do_remove(struct platform_device *pdev)
 
 	/* dead is set: neither restarts the other any more. */
 	hrtimer_cancel(&s->idle_timer);
+	hrtimer_cancel(&s->check_timer);
 	cancel_work_sync(&s->release_work);
 	cancel_work_sync(&s->irq_work);
 

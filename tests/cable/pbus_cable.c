@@ -12,11 +12,18 @@
  * 0 (pull-down). When both sides drive a line the other side wins and the
  * output operation counts a "contention" event.
  *
- * A change of the value a side reads raises that side's interrupt (edge
- * rising, falling or both) synchronously, from the context of the call that
- * caused it, with local interrupts disabled: a consumer's hard IRQ handler
- * runs before the other side's set call returns. The cable lock is never
- * held while an interrupt is delivered.
+ * A wire has a propagation delay. Asynchronous mode (module parameter
+ * delay_ns > 0, the default): a change of a side's outputs reaches the other
+ * side after delay_ns plus a random 0..jitter_ns, in order, delivered by the
+ * cable's hrtimer in hard IRQ context (also on PREEMPT_RT), which raises the
+ * interrupts it causes from there: never inside the caller's GPIO
+ * operation, and on an SMP guest concurrently with it. Until then the other
+ * side reads the old level. Synchronous mode (delay_ns=0, for exact
+ * line-op counts and timing-free tests): the change is seen at once and the
+ * interrupts run before the caller's set call returns, with local
+ * interrupts disabled. The cable lock is never held while an interrupt is
+ * delivered. Lock kinds are those of pinctrl-bcm2835 (see struct
+ * pbus_cable).
  *
  * Debugfs, /sys/kernel/debug/pbus-cable/<device name>/ (see also
  * docs/test-cable.md):
@@ -27,8 +34,16 @@
  *             callback: a set_multiple call is one), transitions (level
  *             changes this side put on the wire), irqs (interrupts
  *             delivered to this side), contention, faults (flipped or
- *             dropped transitions of this side's outputs).
+ *             dropped transitions of this side's outputs),
+ *             atomic_direction (direction changes called in hard IRQ
+ *             context or with interrupts disabled: a sleep in atomic
+ *             context on PREEMPT_RT, where the direction path of
+ *             pinctrl-bcm2835 takes a sleeping spinlock_t), delivered
+ *             (changes of the peer delivered to this side by the timer),
+ *             coalesced (changes merged into a queued one: queue full).
  *             write "0": reset all counters and the vcd record.
+ * contention  read: "LINE COUNT" for every line: how many times both sides
+ *             started driving it as an output at once (reset with stats).
  * flip_every  u32 N: every Nth transition on an eligible line is put on the
  *             wire inverted; the other side reads the inverted level until
  *             that line's next transition. 0 (default) = off.
@@ -39,13 +54,23 @@
  * drop_ack    u32 N: the next N transitions of line 10 (ACK) driven by side
  *             b are not propagated (the wire keeps its level). Reads the
  *             number still to drop.
+ * drop_strobe_irq u32 N: the next N edges of line 9 (STROBE) seen by side
+ *             b raise no interrupt (the level changes), as edges are lost
+ *             on bcm2835 while the IRQ is masked (forced IRQ threading).
+ *             Reads the number still to drop.
  * delay_us    u32: busy-wait this long (capped at 1000) for each transition
- *             put on the wire, before interrupts are delivered.
+ *             put on the wire, before interrupts are delivered (in the
+ *             caller: synchronous mode only).
+ * delay_ns    u32: propagation delay, ns (at most 1 s); 0 = synchronous
+ *             (changes already queued are still delivered first).
+ * jitter_ns   u32: random extra delay 0..jitter_ns (at most 1 s).
  * vcd         read: the last 4096 level changes read by each side, as a
  *             Value Change Dump (1 ns timescale).
  *
- * Module parameter "multiple" (default 1): provide set_multiple and
+ * Module parameters: "multiple" (default 1): provide set_multiple and
  * get_multiple; with 0, gpiolib falls back to one call per line.
+ * "delay_ns" (default 1000), "jitter_ns" (default 4000): initial values of
+ * the knobs above.
  */
 
 #include <linux/bitops.h>
@@ -53,6 +78,7 @@
 #include <linux/delay.h>
 #include <linux/device.h>
 #include <linux/gpio/driver.h>
+#include <linux/hrtimer.h>
 #include <linux/interrupt.h>
 #include <linux/irq.h>
 #include <linux/irqdomain.h>
@@ -73,15 +99,28 @@
 
 #define PBUS_CABLE_NGPIO_DEFAULT	16
 #define PBUS_CABLE_NGPIO_MAX		32
+#define PBUS_CABLE_LINE_STROBE		9
 #define PBUS_CABLE_LINE_ACK		10
 #define PBUS_CABLE_DELAY_MAX_US		1000
 #define PBUS_CABLE_VCD_ENTRIES		4096
+#define PBUS_CABLE_QUEUE_LEN		1024
+#define PBUS_CABLE_DELAY_NS_MAX		1000000000U
+/* Deliveries per run of the delivery timer before it lets others run. */
+#define PBUS_CABLE_BATCH		64
 #define PBUS_CABLE_SIDE_A		0
 #define PBUS_CABLE_SIDE_B		1
 
 static bool multiple = true;
 module_param(multiple, bool, 0444);
 MODULE_PARM_DESC(multiple, "provide get_multiple/set_multiple (default 1)");
+
+static uint delay_ns = 1000;
+module_param(delay_ns, uint, 0444);
+MODULE_PARM_DESC(delay_ns, "propagation delay of the wire, ns; 0: synchronous (default 1000)");
+
+static uint jitter_ns = 4000;
+module_param(jitter_ns, uint, 0444);
+MODULE_PARM_DESC(jitter_ns, "random extra delay, 0..jitter_ns ns (default 4000)");
 
 enum pbus_cable_stat {
 	PBUS_CABLE_ST_GET,
@@ -94,6 +133,9 @@ enum pbus_cable_stat {
 	PBUS_CABLE_ST_IRQS,
 	PBUS_CABLE_ST_CONTENTION,
 	PBUS_CABLE_ST_FAULTS,
+	PBUS_CABLE_ST_ATOMIC_DIRECTION,
+	PBUS_CABLE_ST_DELIVERED,
+	PBUS_CABLE_ST_COALESCED,
 	PBUS_CABLE_NR_STATS,
 };
 
@@ -108,6 +150,9 @@ static const char * const pbus_cable_stat_names[PBUS_CABLE_NR_STATS] = {
 	[PBUS_CABLE_ST_IRQS] = "irqs",
 	[PBUS_CABLE_ST_CONTENTION] = "contention",
 	[PBUS_CABLE_ST_FAULTS] = "faults",
+	[PBUS_CABLE_ST_ATOMIC_DIRECTION] = "atomic_direction",
+	[PBUS_CABLE_ST_DELIVERED] = "delivered",
+	[PBUS_CABLE_ST_COALESCED] = "coalesced",
 };
 
 /* Line names of the pbus line map, same on both sides. */
@@ -131,6 +176,10 @@ struct pbus_cable_side {
 	u32 drive;		/* levels this side drives (or would drive) */
 	u32 wire;		/* levels on the wire from this side, after faults */
 	u32 seen;		/* levels this side read last, for edges */
+	u32 rx_wire;		/* the peer's wire as delivered to this side */
+	u32 rx_out;		/* the peer's outputs as delivered to this side */
+	u32 q_wire;		/* the peer's wire as last sent to this side */
+	u32 q_out;		/* the peer's outputs as last sent */
 	u32 irq_unmasked;
 	u32 irq_rising;
 	u32 irq_falling;
@@ -151,11 +200,27 @@ struct pbus_cable_knob {
 	u32 max;
 };
 
-#define PBUS_CABLE_NR_KNOBS	4
+#define PBUS_CABLE_NR_KNOBS	7
+
+/* A change of one side's outputs on its way to the other side. */
+struct pbus_cable_event {
+	u64 t;			/* delivery time, CLOCK_MONOTONIC ns */
+	u32 wire;
+	u32 out;
+	u8 dst;
+};
 
 struct pbus_cable {
 	struct device *dev;
+	/*
+	 * Lock kinds as in pinctrl-bcm2835: its direction path takes
+	 * fsel_lock, a spinlock_t (sleeping on PREEMPT_RT), its irq_chip a
+	 * raw spinlock, set/get no lock. @fsel_lock is taken outside @lock,
+	 * around every direction change only.
+	 */
+	spinlock_t fsel_lock;
 	raw_spinlock_t lock;	/* protects everything below */
+	bool dead;		/* removed: no more changes, no more IRQs */
 	struct pbus_cable_side side[2];
 	u32 stick_mask;
 	u32 stick_val;
@@ -163,7 +228,19 @@ struct pbus_cable {
 	u32 flip_mask;
 	u32 flip_count;
 	u32 drop_ack;
+	u32 drop_strobe_irq;
 	u32 delay_us;
+	u32 delay_ns;
+	u32 jitter_ns;
+	u32 rnd;		/* jitter generator state */
+	struct hrtimer timer;	/* delivers the queue */
+	bool timer_armed;	/* queued or its callback runs: it rearms */
+	struct pbus_cable_event *q;
+	unsigned int q_head;
+	unsigned int q_len;
+	u64 q_last;		/* delivery time of the newest event */
+	u32 both_out;		/* lines both sides drive now */
+	u32 contention[PBUS_CABLE_NGPIO_MAX];	/* times both started driving */
 	struct dentry *dbg;
 	struct pbus_cable_knob knobs[PBUS_CABLE_NR_KNOBS];
 	struct pbus_cable_vcd_entry *vcd;
@@ -190,11 +267,11 @@ static struct pbus_cable_side *pbus_cable_gc_side(struct gpio_chip *gc)
 static u32 pbus_cable_levels(const struct pbus_cable *c, unsigned int s)
 {
 	const struct pbus_cable_side *me = &c->side[s];
-	const struct pbus_cable_side *peer = &c->side[!s];
 	u32 v;
 
-	v = (peer->wire & peer->dir_out) |
-	    (me->drive & me->dir_out & ~peer->dir_out);
+	/* The peer's levels as delivered: a real wire has a delay. */
+	v = (me->rx_wire & me->rx_out) |
+	    (me->drive & me->dir_out & ~me->rx_out);
 	v = (v & ~c->stick_mask) | (c->stick_val & c->stick_mask);
 	return v & me->mask;
 }
@@ -247,6 +324,13 @@ static void pbus_cable_edges(struct pbus_cable *c, struct pbus_cable_events *ev)
 		sd->seen = now;
 		fire = changed & sd->irq_unmasked &
 		       ((now & sd->irq_rising) | (~now & sd->irq_falling));
+		/* A lost edge, as bcm2835 loses one while the IRQ is masked. */
+		if (s == PBUS_CABLE_SIDE_B && c->drop_strobe_irq &&
+		    (fire & BIT(PBUS_CABLE_LINE_STROBE))) {
+			fire &= ~BIT(PBUS_CABLE_LINE_STROBE);
+			c->drop_strobe_irq--;
+			sd->stats[PBUS_CABLE_ST_FAULTS]++;
+		}
 		ev->pending[s] |= fire;
 		sd->stats[PBUS_CABLE_ST_IRQS] += hweight32(fire);
 		if (!ns)
@@ -294,6 +378,83 @@ static void pbus_cable_transition(struct pbus_cable *c, unsigned int s,
 	ev->transitions++;
 }
 
+static u32 pbus_cable_jitter(struct pbus_cable *c)
+{
+	/* xorshift32: cheap, and no random API that changed across kernels */
+	c->rnd ^= c->rnd << 13;
+	c->rnd ^= c->rnd >> 17;
+	c->rnd ^= c->rnd << 5;
+	return c->jitter_ns ? c->rnd % (c->jitter_ns + 1) : 0;
+}
+
+/*
+ * Send side !@dst's outputs to side @dst. Synchronous (delay_ns 0, nothing
+ * queued): seen at once, the edges are found by the caller. Else queued for
+ * the delivery timer, in order: a transition is never delivered before an
+ * earlier one. A full queue merges into its newest entry (counted). Called
+ * with the lock held.
+ */
+static void pbus_cable_send(struct pbus_cable *c, unsigned int dst)
+{
+	struct pbus_cable_side *src = &c->side[!dst];
+	struct pbus_cable_side *to = &c->side[dst];
+	struct pbus_cable_event *e;
+	u64 now, t;
+
+	if (src->wire == to->q_wire && src->dir_out == to->q_out)
+		return;
+	to->q_wire = src->wire;
+	to->q_out = src->dir_out;
+	if (!c->delay_ns && !c->q_len) {
+		to->rx_wire = src->wire;
+		to->rx_out = src->dir_out;
+		return;
+	}
+	if (c->dead)
+		return;
+
+	now = ktime_get_ns();
+	t = max(now + c->delay_ns + pbus_cable_jitter(c), c->q_last);
+	if (c->q_len == PBUS_CABLE_QUEUE_LEN) {
+		unsigned int i;
+
+		/* Merge into this side's newest change: its levels win. */
+		to->stats[PBUS_CABLE_ST_COALESCED]++;
+		for (i = c->q_len; i; i--) {
+			e = &c->q[(c->q_head + i - 1) % PBUS_CABLE_QUEUE_LEN];
+			if (e->dst == dst)
+				break;
+		}
+		if (!i)
+			return;
+	} else {
+		e = &c->q[(c->q_head + c->q_len) % PBUS_CABLE_QUEUE_LEN];
+		c->q_len++;
+		e->t = t;
+		e->dst = dst;
+	}
+	e->wire = src->wire;
+	e->out = src->dir_out;
+	c->q_last = max(c->q_last, e->t);
+	if (!c->timer_armed) {
+		c->timer_armed = true;
+		hrtimer_start(&c->timer, ns_to_ktime(e->t),
+			      HRTIMER_MODE_ABS_HARD);
+	}
+}
+
+/* Count, per line, each time both sides start driving it. Lock held. */
+static void pbus_cable_contention(struct pbus_cable *c)
+{
+	u32 both = c->side[0].dir_out & c->side[1].dir_out;
+	unsigned long fresh = both & ~c->both_out;
+	unsigned int line;
+
+	for_each_set_bit(line, &fresh, PBUS_CABLE_NGPIO_MAX)
+		c->contention[line]++;
+	c->both_out = both;
+}
+
 /*
  * Side @s sets its driven levels of the lines in @dmask to @drive, makes
  * the lines in @out_set outputs and those in @out_clear inputs, then the
@@ -318,6 +479,7 @@ static void pbus_cable_apply(struct pbus_cable *c, unsigned int s, u32 dmask,
 
 	sd->stats[PBUS_CABLE_ST_CONTENTION] +=
 		hweight32(mask & sd->dir_out & c->side[!s].dir_out);
+	pbus_cable_contention(c);
 
 	/* Lines that start being driven at pull-down level: no transition. */
 	sd->wire &= ~(mask & sd->dir_out & ~old_out & ~lvl);
@@ -327,6 +489,7 @@ static void pbus_cable_apply(struct pbus_cable *c, unsigned int s, u32 dmask,
 		pbus_cable_transition(c, s, line, lvl & BIT(line),
 				      old_out & BIT(line), ev);
 
+	pbus_cable_send(c, !s);
 	pbus_cable_edges(c, ev);
 }
 
@@ -349,6 +512,48 @@ static void pbus_cable_deliver(struct pbus_cable *c,
 	}
 }
 
+/*
+ * The delivery timer (hard IRQ context, also on PREEMPT_RT): put the due
+ * changes on the far side, one at a time, and raise the interrupts they
+ * cause from here, never from the caller of the GPIO operation. While
+ * @timer_armed the callback owns the timer; the lock is dropped around each
+ * delivery, where a consumer's handler may queue more.
+ */
+static enum hrtimer_restart pbus_cable_timer(struct hrtimer *t)
+{
+	struct pbus_cable *c = container_of(t, struct pbus_cable, timer);
+	struct pbus_cable_events ev;
+	struct pbus_cable_event *e;
+	unsigned long flags;
+	unsigned int n;
+
+	raw_spin_lock_irqsave(&c->lock, flags);
+	for (n = 0; n < PBUS_CABLE_BATCH && c->q_len && !c->dead; n++) {
+		e = &c->q[c->q_head];
+		if (e->t > ktime_get_ns())
+			break;
+		c->side[e->dst].rx_wire = e->wire;
+		c->side[e->dst].rx_out = e->out;
+		c->side[e->dst].stats[PBUS_CABLE_ST_DELIVERED]++;
+		c->q_head = (c->q_head + 1) % PBUS_CABLE_QUEUE_LEN;
+		c->q_len--;
+		memset(&ev, 0, sizeof(ev));
+		pbus_cable_edges(c, &ev);
+		raw_spin_unlock_irqrestore(&c->lock, flags);
+		pbus_cable_deliver(c, &ev);
+		raw_spin_lock_irqsave(&c->lock, flags);
+	}
+	if (c->q_len && !c->dead) {
+		/* Due ones left by the batch limit run again at once. */
+		hrtimer_set_expires(t, ns_to_ktime(c->q[c->q_head].t));
+		raw_spin_unlock_irqrestore(&c->lock, flags);
+		return HRTIMER_RESTART;
+	}
+	c->timer_armed = false;
+	raw_spin_unlock_irqrestore(&c->lock, flags);
+	return HRTIMER_NORESTART;
+}
+
 /* Apply a change of side @sd's lines under the lock, then deliver. */
 static void pbus_cable_change(struct pbus_cable_side *sd,
 			      enum pbus_cable_stat st, u32 dmask, u32 drive,
@@ -359,6 +564,10 @@ static void pbus_cable_change(struct pbus_cable_side *sd,
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&c->lock, flags);
+	if (c->dead) {
+		raw_spin_unlock_irqrestore(&c->lock, flags);
+		return;
+	}
 	pbus_cable_count(sd, st);
 	pbus_cable_apply(c, sd->id, dmask, drive, out_set, out_clear, &ev);
 	if (ev.transitions)
@@ -414,20 +623,48 @@ static void pbus_cable_set_multiple(struct gpio_chip *gc, unsigned long *mask,
 			  *mask, *bits, 0, 0);
 }
 
+/*
+ * A direction change may sleep on PREEMPT_RT (fsel_lock): lockdep with
+ * PROVE_RAW_LOCK_NESTING reports it under a raw spinlock or in hard IRQ
+ * context. On other kernels count it ("atomic_direction") so that the
+ * tests catch it too. With IRQs disabled is flagged even under a
+ * spinlock_t, which would be legal: a consumer must not rely on that.
+ */
+static void pbus_cable_direction_change(struct pbus_cable_side *sd, u32 dmask,
+					u32 drive, u32 out_set, u32 out_clear)
+{
+	struct pbus_cable *c = sd->cable;
+	unsigned long flags;
+
+	if (in_hardirq() || irqs_disabled()) {
+		raw_spin_lock_irqsave(&c->lock, flags);
+		sd->stats[PBUS_CABLE_ST_ATOMIC_DIRECTION]++;
+		raw_spin_unlock_irqrestore(&c->lock, flags);
+		dev_warn_ratelimited(c->dev,
+				     "side %c: direction change in atomic context\n",
+				     'a' + sd->id);
+	}
+
+	spin_lock_irqsave(&c->fsel_lock, flags);
+	pbus_cable_change(sd, PBUS_CABLE_ST_DIRECTION, dmask, drive, out_set,
+			  out_clear);
+	spin_unlock_irqrestore(&c->fsel_lock, flags);
+}
+
 static int pbus_cable_direction_input(struct gpio_chip *gc,
 				      unsigned int offset)
 {
 	/* The driven level is kept for a later direction_output. */
-	pbus_cable_change(pbus_cable_gc_side(gc), PBUS_CABLE_ST_DIRECTION, 0, 0,
-			  0, BIT(offset));
+	pbus_cable_direction_change(pbus_cable_gc_side(gc), 0, 0, 0,
+				    BIT(offset));
 	return 0;
 }
 
 static int pbus_cable_direction_output(struct gpio_chip *gc,
 				       unsigned int offset, int value)
 {
-	pbus_cable_change(pbus_cable_gc_side(gc), PBUS_CABLE_ST_DIRECTION,
-			  BIT(offset), value ? BIT(offset) : 0, BIT(offset), 0);
+	pbus_cable_direction_change(pbus_cable_gc_side(gc), BIT(offset),
+				    value ? BIT(offset) : 0, BIT(offset), 0);
 	return 0;
 }
 
@@ -594,10 +831,29 @@ static ssize_t pbus_cable_stats_write(struct file *file,
 	c->vcd_len = 0;
 	c->vcd_head = 0;
 	c->flip_count = 0;
+	memset(c->contention, 0, sizeof(c->contention));
 	raw_spin_unlock_irqrestore(&c->lock, flags);
 
 	return len;
 }
+
+static int pbus_cable_contention_show(struct seq_file *m, void *unused)
+{
+	struct pbus_cable *c = m->private;
+	u32 cnt[PBUS_CABLE_NGPIO_MAX];
+	unsigned long flags;
+	unsigned int line, n;
+
+	raw_spin_lock_irqsave(&c->lock, flags);
+	memcpy(cnt, c->contention, sizeof(cnt));
+	raw_spin_unlock_irqrestore(&c->lock, flags);
+
+	n = min(c->side[0].gc.ngpio, c->side[1].gc.ngpio);
+	for (line = 0; line < n; line++)
+		seq_printf(m, "%u %u\n", line, cnt[line]);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(pbus_cable_contention);
 
 static const struct file_operations pbus_cable_stats_fops = {
 	.owner		= THIS_MODULE,
@@ -825,8 +1081,14 @@ static int pbus_cable_debugfs_init(struct pbus_cable *c)
 		{ "flip_every", offsetof(struct pbus_cable, flip_every), U32_MAX },
 		{ "flip_mask", offsetof(struct pbus_cable, flip_mask), U32_MAX },
 		{ "drop_ack", offsetof(struct pbus_cable, drop_ack), U32_MAX },
+		{ "drop_strobe_irq", offsetof(struct pbus_cable, drop_strobe_irq),
+		  U32_MAX },
 		{ "delay_us", offsetof(struct pbus_cable, delay_us),
 		  PBUS_CABLE_DELAY_MAX_US },
+		{ "delay_ns", offsetof(struct pbus_cable, delay_ns),
+		  PBUS_CABLE_DELAY_NS_MAX },
+		{ "jitter_ns", offsetof(struct pbus_cable, jitter_ns),
+		  PBUS_CABLE_DELAY_NS_MAX },
 	};
 	unsigned int i;
 
@@ -834,6 +1096,8 @@ static int pbus_cable_debugfs_init(struct pbus_cable *c)
 	debugfs_create_file("stats", 0600, c->dbg, c, &pbus_cable_stats_fops);
 	debugfs_create_file("stick", 0600, c->dbg, c, &pbus_cable_stick_fops);
 	debugfs_create_file("vcd", 0400, c->dbg, c, &pbus_cable_vcd_fops);
+	debugfs_create_file("contention", 0400, c->dbg, c,
+			    &pbus_cable_contention_fops);
 	for (i = 0; i < ARRAY_SIZE(knobs); i++) {
 		struct pbus_cable_knob *k = &c->knobs[i];
 
@@ -957,8 +1221,18 @@ static int pbus_cable_probe(struct platform_device *pdev)
 	if (!c)
 		return -ENOMEM;
 	c->dev = dev;
+	spin_lock_init(&c->fsel_lock);
 	raw_spin_lock_init(&c->lock);
 	c->flip_mask = U32_MAX;
+	c->delay_ns = min(delay_ns, PBUS_CABLE_DELAY_NS_MAX);
+	c->jitter_ns = min(jitter_ns, PBUS_CABLE_DELAY_NS_MAX);
+	c->rnd = 0x9e3779b9;
+	hrtimer_init(&c->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
+	c->timer.function = pbus_cable_timer;
+	c->q = devm_kcalloc(dev, PBUS_CABLE_QUEUE_LEN, sizeof(*c->q),
+			    GFP_KERNEL);
+	if (!c->q)
+		return -ENOMEM;
 
 	/* Optional: without it the cable works, vcd is just empty. */
 	c->vcd = devm_kcalloc(dev, PBUS_CABLE_VCD_ENTRIES, sizeof(*c->vcd),
@@ -975,11 +1249,42 @@ static int pbus_cable_probe(struct platform_device *pdev)
 		return ret;
 
 	platform_set_drvdata(pdev, c);
-	dev_info(dev, "%s (%u lines) <-> %s (%u lines), multiple=%d\n",
+	dev_info(dev, "%s (%u lines) <-> %s (%u lines), multiple=%d, %s delay %u+0..%u ns\n",
 		 c->side[0].gc.label, c->side[0].gc.ngpio,
-		 c->side[1].gc.label, c->side[1].gc.ngpio, multiple);
+		 c->side[1].gc.label, c->side[1].gc.ngpio, multiple,
+		 c->delay_ns ? "asynchronous" : "synchronous", c->delay_ns,
+		 c->jitter_ns);
 	return 0;
 }
+
+/*
+ * Unbinding is only possible by unloading the module (no bind/unbind
+ * files), which gpiolib prevents while a consumer holds a line: the
+ * consumers' IRQs are gone when this runs. Stop every change and every
+ * delivery before devres removes the chips and the IRQ domains.
+ */
+static void pbus_cable_do_remove(struct platform_device *pdev)
+{
+	struct pbus_cable *c = platform_get_drvdata(pdev);
+	unsigned int s, hwirq, virq;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&c->lock, flags);
+	c->dead = true;
+	raw_spin_unlock_irqrestore(&c->lock, flags);
+	/* dead: the callback does not rearm, nothing queues any more */
+	hrtimer_cancel(&c->timer);
+
+	for (s = 0; s < 2; s++)
+		for (hwirq = 0; hwirq < c->side[s].gc.ngpio; hwirq++) {
+			virq = irq_find_mapping(c->side[s].domain, hwirq);
+			if (virq && irq_has_action(virq))
+				dev_err(c->dev, "side %c line %u: IRQ %u still requested\n",
+					'a' + s, hwirq, virq);
+		}
+}
+
+PBUS_PLATFORM_REMOVE(pbus_cable_remove, pbus_cable_do_remove)
 
 static const struct of_device_id pbus_cable_of_match[] = {
 	{ .compatible = "pbus,test-cable" },
@@ -989,9 +1294,11 @@ MODULE_DEVICE_TABLE(of, pbus_cable_of_match);
 
 static struct platform_driver pbus_cable_driver = {
 	.probe	= pbus_cable_probe,
+	.remove	= pbus_cable_remove,
 	.driver	= {
 		.name		= "pbus-cable",
 		.of_match_table	= pbus_cable_of_match,
+		.suppress_bind_attrs = true,
 	},
 };
 

@@ -1,0 +1,101 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# The test cable's asynchronous mode (issue 9, "Asynchronous cable"): it is
+# the default; a level change reaches the other side only after the
+# configured delay (the reader sees the old level until then) and from the
+# cable's delivery timer, not inside the caller; the bus works over it; with
+# delay_ns=0 the cable is synchronous again (nothing goes through the
+# timer). TAP output.
+
+. "$(dirname "$0")/lib.sh"
+
+DEV=/dev/pbus/pbus0
+CBL=/sys/kernel/debug/pbus-cable/pbus-cable
+PAR=/sys/module/pbus_cable/parameters
+PBUSCTL=$(find_tool pbusctl)
+[ -n "$PBUSCTL" ] || skip_all "no pbusctl"
+command -v gpioset >/dev/null 2>&1 || skip_all "no libgpiod tools"
+for m in pbus_rproc pbus_remote pbus_rpmsg; do
+	! grep -q "^$m " /proc/modules || skip_all "$m is loaded (it would share the bus)"
+done
+T=$(mktemp -d /tmp/pbus-async.XXXXXX) || exit 1
+trap 'rm -rf "$T"' EXIT
+
+if gpioset --version 2>/dev/null | grep -q 'v1\.'; then
+	gpio_set() { gpioset "$1" "$2=$3"; }
+	gpio_get() { gpioget "$1" "$2"; }
+else
+	gpio_set() { gpioset -t 0 -c "$1" "$2=$3"; }
+	gpio_get() { gpioget --numeric -c "$1" "$2"; }
+fi
+find_chip() {
+	for d in /sys/bus/gpio/devices/gpiochip*; do
+		case "$(readlink "$d/of_node" 2>/dev/null)" in
+		*/pbus-cable/"$1") basename "$d"; return 0 ;;
+		esac
+	done
+	return 1
+}
+cstat() { sed -n "s/^$1 //p" "$CBL/stats"; }
+pc() { "$PBUSCTL" -d "$DEV" "$@"; }
+traffic() {
+	head -c 32768 /dev/urandom > "$T/w"
+	pc load 0 "$T/w" && pc dump 0 32768 "$T/r" && cmp -s "$T/w" "$T/r"
+}
+
+unload_modules pbus pbus_cable
+dmesg_mark
+load_modules pbus_cable || skip_all "cannot load pbus_cable"
+d=$(cat "$PAR/delay_ns")
+[ "$d" -gt 0 ] && ok "asynchronous by default (delay_ns $d, jitter_ns $(cat "$PAR/jitter_ns"))" ||
+	not_ok "asynchronous by default (delay_ns '$d')"
+a=$(find_chip side-a)
+b=$(find_chip side-b)
+
+# A slow wire: 300 ms. b reads the old level until the change arrives.
+echo 300000000 > "$CBL/delay_ns"
+echo 0 > "$CBL/jitter_ns"
+gpio_get "$b" 3 >/dev/null
+n0=$(cstat b.delivered)
+gpio_set "$a" 3 1
+early=$(gpio_get "$b" 3)
+n1=$(cstat b.delivered)
+sleep 0.6
+late=$(gpio_get "$b" 3)
+n2=$(cstat b.delivered)
+assert_eq "before the delay: b reads the old level" 0 "$early"
+assert_eq "before the delay: nothing delivered" "$n0" "$n1"
+assert_eq "after the delay: b reads the new level" 1 "$late"
+assert_eq "after the delay: one change delivered by the timer" $((n0 + 1)) "$n2"
+gpio_set "$a" 3 0
+sleep 0.6
+echo "$d" > "$CBL/delay_ns"
+echo "$(cat "$PAR/jitter_ns")" > "$CBL/jitter_ns"
+
+# The bus over the asynchronous cable.
+load_modules pbus || skip_all "cannot load pbus"
+wait_for 5 test -c "$DEV"
+echo 0 > "$CBL/stats"
+pc stats --reset >/dev/null 2>&1
+assert_cmd "async: 32 KiB written and read back" traffic
+da=$(cstat a.delivered)
+db=$(cstat b.delivered)
+[ "${da:-0}" -gt 0 ] && [ "${db:-0}" -gt 0 ] &&
+	ok "async: changes delivered by the timer (to a $da, to b $db)" ||
+	not_ok "async: changes delivered by the timer (to a '$da', to b '$db')"
+assert_eq "async: no change merged by a full queue" "0 0" "$(cstat a.coalesced) $(cstat b.coalesced)"
+assert_eq "async: no failed transfer" 0 "$(pc stats | sed -n 's/^failed //p')"
+diag "async: $(pc stats | grep -E '^(timeouts|retries|resyncs) ' | tr '\n' ' ')"
+
+# Synchronous mode, selected explicitly.
+unload_modules
+load_modules pbus_cable || skip_all "cannot reload pbus_cable"
+rmmod pbus_cable
+T_LOADED=
+modprobe pbus_cable delay_ns=0 && modprobe pbus && T_LOADED="pbus pbus_cable"
+wait_for 5 test -c "$DEV"
+echo 0 > "$CBL/stats"
+assert_cmd "sync: 32 KiB written and read back" traffic
+assert_eq "sync: nothing through the timer" "0 0" "$(cstat a.delivered) $(cstat b.delivered)"
+dmesg_clean
+finish
