@@ -25,39 +25,54 @@
  * bus error is harmless; a message is taken off a ring only once its copy
  * is complete, so a failed transfer is redone, never lost or duplicated.
  *
- * The vrings are found in remoteproc's loaded resource table (the vdev
- * entry holds each vring's device address once remoteproc allocated it)
- * and translated with rproc_da_to_va(). A buffer address is a physical
- * address (remoteproc's vdevs do not use the DMA API for their rings):
- * it must lie in one page of the kernel's linear map, which holds for
- * virtio_rpmsg_bus's buffers (512-byte slices of a page-aligned coherent
- * allocation; on 32-bit ARM a CMA allocation is remapped in place, so the
- * linear address is the driver's own mapping).
+ * Each direction has its own work item. The driver's callbacks run from
+ * the interrupt this side raises (rproc_vq_interrupt()), and an rx
+ * callback may send and wait for a tx buffer (rpmsg_client_sample does):
+ * so the interrupt is raised with no lock of this module held, and the tx
+ * work, which frees tx buffers, never waits for the rx work. @mutex
+ * serialises the bus passes of both (the bus is one link anyway).
  *
- * Kicks (possibly atomic) and the remote's IRQ only schedule the work that
- * does all of this. pbus_rproc hands every remoteproc to this module
+ * Buffers are reached only through the vdev buffer pool
+ * (pbus_rpmsg_pool.c); the vrings are remoteproc's carveouts, found in the
+ * loaded resource table and translated with rproc_da_to_va().
+ *
+ * Lifetime. The rings and buffers belong to the binding of virtio_rpmsg_bus
+ * to the vdev: its remove frees every buffer, and remoteproc runs it before
+ * any stop hook of ours (the vdev is a subdevice stopped before ours, for a
+ * stop, a crash recovery or `rmmod virtio_rpmsg_bus` alike). A notifier on
+ * the virtio bus sees BUS_NOTIFY_UNBIND_DRIVER, which the driver core sends
+ * before the driver's remove: it stops both work items synchronously and
+ * forgets the rings; they are looked at again only after
+ * BUS_NOTIFY_BOUND_DRIVER (the new binding zeroed them: the session starts
+ * from index 0, the remote is told with a 0 -> HOST_READY transition and
+ * re-announces, the static channels are announced once more). The remote's
+ * own lifetime (mailboxes) is the transport's rproc_subdev in pbus_rproc:
+ * start after the remote booted, stop before it is stopped.
+ *
+ * Kicks (possibly atomic) and the remote's IRQ only schedule work.
+ * pbus_rproc hands every remoteproc to this module
  * (pbus_rproc_register_transport()), so the loading order does not matter:
  * loaded after a remote booted, the transport takes over the running
- * vrings; unloaded, the rpmsg devices stay but stall until it comes back.
+ * vrings (and announces nothing that a previous instance announced);
+ * unloaded, the rpmsg devices stay but stall until it comes back.
  *
- * The host tells the remote that its rpmsg side is up (MBOX_CTRL =
- * HOST_READY) when the virtio driver set DRIVER_OK; static channels from
- * the device tree (remotes that never announce) are then announced to the
- * host's name service as if the remote had sent them.
+ * Static channels from the device tree (remotes that never announce) are
+ * announced to the host's name service as if the remote had sent them,
+ * once per binding of the virtio driver.
  */
 
 #include <linux/atomic.h>
-#include <linux/bits.h>
 #include <linux/debugfs.h>
 #include <linux/device.h>
 #include <linux/err.h>
 #include <linux/jiffies.h>
 #include <linux/kernel.h>
+#include <linux/list.h>
 #include <linux/log2.h>
 #include <linux/minmax.h>
-#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/notifier.h>
 #include <linux/of.h>
 #include <linux/remoteproc.h>
 #include <linux/seq_file.h>
@@ -65,7 +80,7 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
-#include <linux/virtio_byteorder.h>
+#include <linux/virtio.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ids.h>
 #include <linux/virtio_ring.h>
@@ -76,6 +91,7 @@
 #include <linux/pbus-rproc.h>
 
 #include "pbus_compat.h"
+#include "pbus_rpmsg.h"
 
 #define PBUS_RPMSG_REG(off)	(PBUS_REMOTE_REG_BASE + PBUS_REMOTE_REG_USER + (off))
 
@@ -89,12 +105,12 @@
 #define PBUS_RPMSG_MAX_VRING	1024
 #define PBUS_RPMSG_BUDGET	32	/* messages per direction and pass */
 #define PBUS_RPMSG_RETRY_MS	10	/* after a bus error or a full inbox */
+/* tx staging: messages taken off the tx vring, not yet in the inbox */
+#define PBUS_RPMSG_STAGE	256	/* power of two */
+#define PBUS_RPMSG_STAGE_MSG	512	/* virtio_rpmsg_bus's buffer size */
+#define PBUS_RPMSG_STAGE_SLOT	(PBUS_RP_MBOX_SLOT_HDR + PBUS_RPMSG_STAGE_MSG)
 /* first read of an outbox slot: small messages need no second one */
 #define PBUS_RPMSG_PEEK		(PBUS_RP_MBOX_SLOT_HDR + PBUS_RPMSG_HDR_LEN + 32)
-
-/* Why the work runs: only kicks need no look at the remote's counters. */
-#define PBUS_RPMSG_EV_KICK	0	/* a vring kick of the driver */
-#define PBUS_RPMSG_EV_REMOTE	1	/* IRQ, start, requeue: news from the remote */
 
 static unsigned int poll_ms = 100;
 module_param(poll_ms, uint, 0644);
@@ -124,20 +140,6 @@ struct pbus_rpmsg_slot_hdr {
 } __packed;
 
 /**
- * struct pbus_rpmsg_vq - the device side of one vring
- * @vr: the ring in host memory
- * @notifyid: remoteproc's id of the vring
- * @last_avail: next avail entry to take
- * @used_idx: shadow of the used index, which only this side writes
- */
-struct pbus_rpmsg_vq {
-	struct vring vr;
-	int notifyid;
-	u16 last_avail;
-	u16 used_idx;
-};
-
-/**
  * struct pbus_rpmsg_chan - a static channel from the device tree
  * @name: rpmsg channel name
  * @addr: the remote's endpoint address
@@ -152,19 +154,27 @@ struct pbus_rpmsg_chan {
  * @rproc: the remoteproc
  * @bus: the bus to its remote
  * @dev: for messages (the remoteproc's device)
- * @work: does all bus and ring work
- * @lock: protects @active against kicks and the IRQ hook
- * @active: between the start and stop hooks: the work may run
- * @events: PBUS_RPMSG_EV_* bits since the work last ran
- * @mutex: serialises the work against debugfs
+ * @node: entry in pbus_rpmsg_list
+ * @tx_work: moves tx buffers to the inbox
+ * @rx_work: moves outbox messages to rx buffers
+ * @lock: protects @active, @drv_bound, @tx_on and @rx_on
+ * @active: between the start and stop hooks: the remote runs
+ * @drv_bound: virtio_rpmsg_bus is bound to the vdev
+ * @tx_on: @tx_work may be queued
+ * @rx_on: @rx_work may be queued
+ * @mutex: serialises the passes, session changes and debugfs
  * @dbg: debugfs directory
+ * @pool: the vdev buffer pool
  * @chans: static channels
  * @nchans: number of @chans
- * @rings: @rx and @tx are set up for this session
+ * @fresh: a new binding of the virtio driver: tell the remote, announce
+ * @rings: @rx and @tx are set up for this binding
  * @ready: mailbox geometry read and HOST_READY written
  * @broken: a ring or the mailbox is unusable until the next session
  * @rx: the rx vring (host receives)
  * @tx: the tx vring (host sends)
+ * @forge_tx: test hook: address for the next tx descriptor (debugfs)
+ * @tx_drain: tx buffers are given back unsent (teardown)
  * @slot_size: bytes per mailbox slot, header included
  * @in_addr: window address of the inbox
  * @in_slots: inbox slots
@@ -178,35 +188,47 @@ struct pbus_rpmsg_chan {
  * @out_tail_dirty: @out_tail is not yet written to the remote
  * @tx_blocked: the inbox was full at the last attempt
  * @rx_blocked: the rx vring had no buffer at the last attempt
- * @credits_at: jiffies of the last read of the remote's counters
  * @ns_next: next static channel to announce
  * @slot: one slot, for transfers
+ * @stage: tx staging ring, PBUS_RPMSG_STAGE slots of PBUS_RPMSG_STAGE_SLOT
+ * @stage_head: messages staged
+ * @stage_tail: staged messages written to the inbox
  * @tx_msgs: messages sent
  * @rx_msgs: messages received
  * @tx_full_waits: times a send waited for inbox space
  * @rx_no_buffer_waits: times a receive waited for an rx buffer
  * @malformed: outbox messages dropped as malformed
+ * @tx_dropped: tx messages given back unsent (teardown, broken transport)
  * @bus_errors: failed bus transfers (retried)
  * @sessions: remote boots seen
+ * @bindings: bindings of the virtio driver seen
  */
 struct pbus_rpmsg {
 	struct rproc *rproc;
 	struct pbus *bus;
 	struct device *dev;
-	struct delayed_work work;
-	spinlock_t lock;	/* protects active */
+	struct list_head node;
+	struct delayed_work tx_work;
+	struct delayed_work rx_work;
+	spinlock_t lock;	/* protects active, drv_bound, tx_on, rx_on */
 	bool active;
-	unsigned long events;
-	struct mutex mutex;	/* serialises work and debugfs */
+	bool drv_bound;
+	bool tx_on;
+	bool rx_on;
+	struct mutex mutex;	/* serialises the passes and debugfs */
 	struct dentry *dbg;
+	struct pbus_rpmsg_pool pool;
 	struct pbus_rpmsg_chan chans[PBUS_RPMSG_MAX_CHANS];
 	unsigned int nchans;
 
+	bool fresh;
 	bool rings;
 	bool ready;
 	bool broken;
 	struct pbus_rpmsg_vq rx;
 	struct pbus_rpmsg_vq tx;
+	u64 forge_tx;
+	bool tx_drain;
 	u32 slot_size;
 	u32 in_addr;
 	u32 in_slots;
@@ -220,68 +242,100 @@ struct pbus_rpmsg {
 	bool out_tail_dirty;
 	bool tx_blocked;
 	bool rx_blocked;
-	unsigned long credits_at;
 	unsigned int ns_next;
 	u8 *slot;
+	u8 *stage;
+	u32 stage_head;
+	u32 stage_tail;
 
 	unsigned long tx_msgs;
 	unsigned long rx_msgs;
 	unsigned long tx_full_waits;
 	unsigned long rx_no_buffer_waits;
 	unsigned long malformed;
+	unsigned long tx_dropped;
 	unsigned long bus_errors;
 	unsigned long sessions;
+	unsigned long bindings;
 };
 
 static struct workqueue_struct *pbus_rpmsg_wq;
 static struct dentry *pbus_rpmsg_dbg_root;
+/* Attached transports, for the virtio bus notifier. */
+static LIST_HEAD(pbus_rpmsg_list);
+static DEFINE_MUTEX(pbus_rpmsg_list_lock);
 
-/* Legacy virtio (remoteproc's vdevs): rings in the CPU's byte order. */
-static u16 pbus_rpmsg_v16(__virtio16 v)
+/* Queue @dwork after @ms if @on; @now: also bring a pending run forward. */
+static void pbus_rpmsg_queue(struct pbus_rpmsg *rp, struct delayed_work *dwork,
+			     bool on, unsigned int ms, bool now)
 {
-	return __virtio16_to_cpu(virtio_legacy_is_little_endian(), v);
+	if (!on)
+		return;
+	if (now)
+		mod_delayed_work(pbus_rpmsg_wq, dwork, 0);
+	else
+		queue_delayed_work(pbus_rpmsg_wq, dwork, msecs_to_jiffies(ms));
 }
 
-static u32 pbus_rpmsg_v32(__virtio32 v)
-{
-	return __virtio32_to_cpu(virtio_legacy_is_little_endian(), v);
-}
-
-static u64 pbus_rpmsg_v64(__virtio64 v)
-{
-	return __virtio64_to_cpu(virtio_legacy_is_little_endian(), v);
-}
-
-static __virtio16 pbus_rpmsg_cpu16(u16 v)
-{
-	return __cpu_to_virtio16(virtio_legacy_is_little_endian(), v);
-}
-
-static __virtio32 pbus_rpmsg_cpu32(u32 v)
-{
-	return __cpu_to_virtio32(virtio_legacy_is_little_endian(), v);
-}
-
-/*
- * Schedule the work after @ms for event @ev (PBUS_RPMSG_EV_*, or -1 for a
- * poll); @now: also bring a pending run forward.
- */
-static void pbus_rpmsg_schedule(struct pbus_rpmsg *rp, int ev, unsigned int ms,
-				bool now)
+static void pbus_rpmsg_schedule_tx(struct pbus_rpmsg *rp, unsigned int ms,
+				   bool now)
 {
 	unsigned long flags;
 
-	if (ev >= 0)
-		set_bit(ev, &rp->events);
 	spin_lock_irqsave(&rp->lock, flags);
-	if (rp->active) {
-		if (now)
-			mod_delayed_work(pbus_rpmsg_wq, &rp->work, 0);
-		else
-			queue_delayed_work(pbus_rpmsg_wq, &rp->work,
-					   msecs_to_jiffies(ms));
-	}
+	pbus_rpmsg_queue(rp, &rp->tx_work, rp->tx_on, ms, now);
 	spin_unlock_irqrestore(&rp->lock, flags);
+}
+
+static void pbus_rpmsg_schedule_rx(struct pbus_rpmsg *rp, unsigned int ms,
+				   bool now)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&rp->lock, flags);
+	pbus_rpmsg_queue(rp, &rp->rx_work, rp->rx_on, ms, now);
+	spin_unlock_irqrestore(&rp->lock, flags);
+}
+
+/* Work may run when the remote runs and the virtio driver is bound. */
+static void pbus_rpmsg_enable(struct pbus_rpmsg *rp)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&rp->lock, flags);
+	rp->tx_on = rp->active && rp->drv_bound;
+	rp->rx_on = rp->tx_on;
+	pbus_rpmsg_queue(rp, &rp->tx_work, rp->tx_on, 0, true);
+	pbus_rpmsg_queue(rp, &rp->rx_work, rp->rx_on, 0, true);
+	spin_unlock_irqrestore(&rp->lock, flags);
+}
+
+/*
+ * Stop both work items and wait for them. rx first, while tx still runs
+ * and gives every tx buffer back unsent: an rx callback waiting for one
+ * gets it and returns.
+ */
+static void pbus_rpmsg_quiesce(struct pbus_rpmsg *rp)
+{
+	unsigned long flags;
+
+	mutex_lock(&rp->mutex);
+	rp->tx_drain = true;
+	mutex_unlock(&rp->mutex);
+	spin_lock_irqsave(&rp->lock, flags);
+	rp->rx_on = false;
+	pbus_rpmsg_queue(rp, &rp->tx_work, rp->tx_on, 0, true);
+	spin_unlock_irqrestore(&rp->lock, flags);
+	cancel_delayed_work_sync(&rp->rx_work);
+
+	spin_lock_irqsave(&rp->lock, flags);
+	rp->tx_on = false;
+	spin_unlock_irqrestore(&rp->lock, flags);
+	cancel_delayed_work_sync(&rp->tx_work);
+
+	mutex_lock(&rp->mutex);
+	rp->tx_drain = false;
+	mutex_unlock(&rp->mutex);
 }
 
 /* The rpmsg vdev entry of the loaded resource table, or NULL. */
@@ -325,7 +379,8 @@ static bool pbus_rpmsg_driver_ok(struct pbus_rpmsg *rp)
 }
 
 static int pbus_rpmsg_map_vring(struct pbus_rpmsg *rp, struct pbus_rpmsg_vq *vq,
-				const struct fw_rsc_vdev_vring *vring)
+				const struct fw_rsc_vdev_vring *vring,
+				bool event_idx)
 {
 	bool is_iomem = false;
 	size_t size;
@@ -340,11 +395,7 @@ static int pbus_rpmsg_map_vring(struct pbus_rpmsg *rp, struct pbus_rpmsg_vq *vq,
 	if (!va || is_iomem)
 		return -EINVAL;
 
-	vring_init(&vq->vr, vring->num, va, vring->align);
-	vq->notifyid = vring->notifyid;
-	/* whatever was used before (a transport attached late) stays used */
-	vq->used_idx = pbus_rpmsg_v16(READ_ONCE(vq->vr.used->idx));
-	vq->last_avail = vq->used_idx;
+	pbus_rpmsg_vq_init(vq, va, vring, event_idx);
 
 	return 0;
 }
@@ -353,16 +404,19 @@ static int pbus_rpmsg_map_vring(struct pbus_rpmsg *rp, struct pbus_rpmsg_vq *vq,
 static int pbus_rpmsg_map_rings(struct pbus_rpmsg *rp)
 {
 	struct fw_rsc_vdev *vdev = pbus_rpmsg_find_vdev(rp->rproc);
+	bool event_idx;
 	int ret;
 
 	if (!vdev || !(READ_ONCE(vdev->status) & VIRTIO_CONFIG_S_DRIVER_OK))
 		return -EAGAIN;
-	/* the vring addresses were written before DRIVER_OK */
+	/* the vring addresses and features were written before DRIVER_OK */
 	virt_rmb();
 
-	ret = pbus_rpmsg_map_vring(rp, &rp->rx, &vdev->vring[0]);
+	event_idx = vdev->gfeatures & BIT(VIRTIO_RING_F_EVENT_IDX);
+	ret = pbus_rpmsg_map_vring(rp, &rp->rx, &vdev->vring[0], event_idx);
 	if (!ret)
-		ret = pbus_rpmsg_map_vring(rp, &rp->tx, &vdev->vring[1]);
+		ret = pbus_rpmsg_map_vring(rp, &rp->tx, &vdev->vring[1],
+					   event_idx);
 	if (ret) {
 		dev_err(rp->dev, "rpmsg vrings unusable (da 0x%x, 0x%x)\n",
 			vdev->vring[0].da, vdev->vring[1].da);
@@ -386,7 +440,7 @@ static bool pbus_rpmsg_ring_ok(u32 addr, u32 slots, u32 slot_size,
 }
 
 /* Read and check the mailbox geometry the remote placed at boot. */
-static int pbus_rpmsg_read_mbox(struct pbus_rpmsg *rp)
+static int pbus_rpmsg_read_mbox(struct pbus_rpmsg *rp, u32 *ctrl)
 {
 	u32 window = pbus_remote_window_size(rp->bus);
 	__le32 regs[PBUS_RPMSG_NREGS];
@@ -398,6 +452,7 @@ static int pbus_rpmsg_read_mbox(struct pbus_rpmsg *rp)
 	if (ret)
 		return ret;
 
+	*ctrl = PBUS_RPMSG_R(regs, PBUS_RP_MBOX_CTRL);
 	rp->slot_size = PBUS_RPMSG_R(regs, PBUS_RP_MBOX_SLOT_SIZE);
 	rp->in_addr = PBUS_RPMSG_R(regs, PBUS_RP_MBOX_IN_ADDR);
 	rp->in_slots = PBUS_RPMSG_R(regs, PBUS_RP_MBOX_IN_SLOTS);
@@ -429,9 +484,16 @@ static int pbus_rpmsg_read_mbox(struct pbus_rpmsg *rp)
 	return 0;
 }
 
-/* Set up the session: rings, mailboxes, HOST_READY. */
+/*
+ * Set up the session: rings, mailboxes, HOST_READY. A new binding of the
+ * virtio driver (or a remote that never saw HOST_READY) gets a 0 ->
+ * HOST_READY transition, so that the remote announces its endpoints, and
+ * the static channels; a transport taking over a running binding from a
+ * previous instance (HOST_READY set) announces nothing again.
+ */
 static int pbus_rpmsg_setup(struct pbus_rpmsg *rp)
 {
+	u32 ctrl;
 	int ret;
 
 	if (rp->ready)
@@ -448,115 +510,58 @@ static int pbus_rpmsg_setup(struct pbus_rpmsg *rp)
 		rp->rings = true;
 	}
 
-	ret = pbus_rpmsg_read_mbox(rp);
+	ret = pbus_rpmsg_read_mbox(rp, &ctrl);
 	if (ret == -EPROTO)
 		goto broken;
-	if (!ret)
+	if (ret)
+		goto bus_error;
+	if (rp->fresh && (ctrl & PBUS_RP_MBOX_HOST_READY)) {
+		ret = pbus_write32(rp->bus, PBUS_RPMSG_REG(PBUS_RP_MBOX_CTRL), 0);
+		if (ret)
+			goto bus_error;
+		ctrl = 0;
+		/*
+		 * What the outbox holds was meant for the old binding (its
+		 * endpoints, its announcements): dropped, so that the remote's
+		 * re-announcement is the only one the new binding sees.
+		 */
+		ret = pbus_read32(rp->bus, PBUS_RPMSG_REG(PBUS_RP_MBOX_OUT_HEAD),
+				  &rp->out_head);
+		if (!ret && rp->out_head - rp->out_tail > rp->out_slots)
+			goto broken;
+		if (!ret && rp->out_head != rp->out_tail) {
+			rp->out_tail = rp->out_head;
+			ret = pbus_write32(rp->bus,
+					   PBUS_RPMSG_REG(PBUS_RP_MBOX_OUT_TAIL),
+					   rp->out_tail);
+		}
+		if (ret)
+			goto bus_error;
+	}
+	if (!(ctrl & PBUS_RP_MBOX_HOST_READY)) {
 		ret = pbus_write32(rp->bus, PBUS_RPMSG_REG(PBUS_RP_MBOX_CTRL),
 				   PBUS_RP_MBOX_HOST_READY);
-	if (ret) {
-		rp->bus_errors++;
-		return ret;
+		if (ret)
+			goto bus_error;
+		rp->ns_next = 0;
+	} else {
+		rp->ns_next = rp->nchans;
 	}
 
+	rp->fresh = false;
 	rp->ready = true;
-	rp->ns_next = 0;
-	dev_dbg(rp->dev, "rpmsg over pbus up: slot %u, inbox %u, outbox %u\n",
-		rp->slot_size, rp->in_slots, rp->out_slots);
+	dev_dbg(rp->dev, "rpmsg over pbus up: slot %u, inbox %u, outbox %u%s\n",
+		rp->slot_size, rp->in_slots, rp->out_slots,
+		rp->ns_next ? ", taken over" : "");
 	return 0;
 
+bus_error:
+	rp->bus_errors++;
+	return ret;
 broken:
 	rp->broken = true;
 	dev_err(rp->dev, "rpmsg transport disabled until the remote restarts\n");
 	return -EPROTO;
-}
-
-/*
- * A buffer of the driver: @len bytes at physical address @addr, inside one
- * page of the linear map. NULL if not.
- */
-static void *pbus_rpmsg_buf(u64 addr, u32 len)
-{
-	phys_addr_t pa = addr;
-	struct page *page;
-
-	if ((u64)pa != addr || !len || offset_in_page(pa) + len > PAGE_SIZE ||
-	    !pfn_valid(PHYS_PFN(pa)))
-		return NULL;
-	page = pfn_to_page(PHYS_PFN(pa));
-	if (PageHighMem(page))
-		return NULL;
-
-	return page_address(page) + offset_in_page(pa);
-}
-
-/*
- * Take the next available buffer of @vq: its head index, host address and
- * length; @write: the device writes it. 0, -ENOBUFS if none, -EPROTO if
- * the driver's ring is inconsistent.
- */
-static int pbus_rpmsg_get_buf(struct pbus_rpmsg *rp, struct pbus_rpmsg_vq *vq,
-			      bool write, u16 *head, void **buf, u32 *len)
-{
-	unsigned int num = vq->vr.num;
-	struct vring_desc *desc;
-	u16 avail, flags;
-
-	avail = pbus_rpmsg_v16(READ_ONCE(vq->vr.avail->idx));
-	if (avail == vq->last_avail)
-		return -ENOBUFS;
-	if ((u16)(avail - vq->last_avail) > num)
-		goto bad;
-	/* the entry and its descriptor after the index */
-	virt_rmb();
-
-	*head = pbus_rpmsg_v16(READ_ONCE(vq->vr.avail->ring[vq->last_avail & (num - 1)]));
-	if (*head >= num)
-		goto bad;
-	desc = &vq->vr.desc[*head];
-	flags = pbus_rpmsg_v16(READ_ONCE(desc->flags));
-	*len = pbus_rpmsg_v32(READ_ONCE(desc->len));
-	if (flags & (VRING_DESC_F_NEXT | VRING_DESC_F_INDIRECT) ||
-	    !!(flags & VRING_DESC_F_WRITE) != write)
-		goto bad;
-	*buf = pbus_rpmsg_buf(pbus_rpmsg_v64(READ_ONCE(desc->addr)), *len);
-	if (!*buf)
-		goto bad;
-
-	return 0;
-
-bad:
-	dev_err(rp->dev, "%s vring: bad avail entry %u (avail %u, num %u)\n",
-		write ? "rx" : "tx", vq->last_avail, avail, num);
-	return -EPROTO;
-}
-
-/* Return buffer @head (@len bytes written) to the used ring, unpublished. */
-static void pbus_rpmsg_put_buf(struct pbus_rpmsg_vq *vq, u16 head, u32 len)
-{
-	struct vring_used_elem *used;
-
-	used = &vq->vr.used->ring[vq->used_idx & (vq->vr.num - 1)];
-	used->id = pbus_rpmsg_cpu32(head);
-	used->len = pbus_rpmsg_cpu32(len);
-	vq->used_idx++;
-	vq->last_avail++;
-}
-
-/* Publish the used entries and interrupt the driver if it wants it. */
-static void pbus_rpmsg_publish(struct pbus_rpmsg *rp, struct pbus_rpmsg_vq *vq)
-{
-	/* the entries before the index */
-	virt_wmb();
-	WRITE_ONCE(vq->vr.used->idx, pbus_rpmsg_cpu16(vq->used_idx));
-	/* the index before the driver's flags (it enables, then re-checks) */
-	virt_mb();
-	if (pbus_rpmsg_v16(READ_ONCE(vq->vr.avail->flags)) &
-	    VRING_AVAIL_F_NO_INTERRUPT)
-		return;
-	/* rpmsg's remove resets the device before it deletes the vqs */
-	if (pbus_rpmsg_driver_ok(rp))
-		rproc_vq_interrupt(rp->rproc, vq->notifyid);
 }
 
 static u32 pbus_rpmsg_in_slot(struct pbus_rpmsg *rp, u32 n)
@@ -593,60 +598,103 @@ static int pbus_rpmsg_in_space(struct pbus_rpmsg *rp)
 }
 
 /*
- * Move available tx buffers into the inbox. Returns 0, -EAGAIN when more
- * work is left, -ENOSPC when the inbox is full, another error to retry.
+ * Take available tx buffers into the staging ring: each is copied as the
+ * slot it becomes and given back to the driver at once. A sender never
+ * waits for the remote's inbox while staging has room, so an rx callback
+ * that sends (and holds up the rx direction meanwhile) gets its tx buffer
+ * even when every buffer and slot between host and remote is full: no
+ * cycle of waits. Returns the buffers taken, or -EPROTO.
  */
-static int pbus_rpmsg_tx(struct pbus_rpmsg *rp)
+static int pbus_rpmsg_tx_stage(struct pbus_rpmsg *rp)
 {
-	struct pbus_rpmsg_slot_hdr *sh = (void *)rp->slot;
 	struct pbus_rpmsg_vq *vq = &rp->tx;
+	struct pbus_rpmsg_slot_hdr *sh;
 	unsigned int n = 0;
-	int ret = 0;
-	void *buf;
+	void *buf, *slot;
 	u16 head;
 	u32 len;
+	int ret;
 
-	while (n < PBUS_RPMSG_BUDGET) {
-		ret = pbus_rpmsg_get_buf(rp, vq, false, &head, &buf, &len);
-		if (ret == -ENOBUFS) {
-			ret = 0;
+	while (n < PBUS_RPMSG_BUDGET &&
+	       rp->stage_head - rp->stage_tail < PBUS_RPMSG_STAGE) {
+		ret = pbus_rpmsg_vq_get(vq, &rp->pool, false, rp->forge_tx,
+					&head, &buf, &len);
+		if (ret == -ENOBUFS)
 			break;
+		if (ret == -EFAULT) {
+			/* refused: given back unread, as a failed send */
+			rp->forge_tx = 0;
+			pbus_rpmsg_vq_put(vq, head, 0);
+			n++;
+			continue;
 		}
 		if (ret)
-			break;
+			return ret;
+		n++;
+		if (len < PBUS_RPMSG_HDR_LEN || len > PBUS_RPMSG_STAGE_MSG ||
+		    len > rp->slot_size - PBUS_RP_MBOX_SLOT_HDR) {
+			/* cannot be sent: give it back, as a failed send */
+			dev_warn_ratelimited(rp->dev, "tx message of %u bytes does not fit a %u-byte slot: dropped\n",
+					     len, min_t(u32, rp->slot_size, PBUS_RPMSG_STAGE_SLOT));
+			rp->malformed++;
+			pbus_rpmsg_vq_put(vq, head, 0);
+			continue;
+		}
+		slot = rp->stage + (rp->stage_head % PBUS_RPMSG_STAGE) *
+				   PBUS_RPMSG_STAGE_SLOT;
+		sh = slot;
+		sh->len = cpu_to_le16(len);
+		sh->zero = 0;
+		memcpy(slot + PBUS_RP_MBOX_SLOT_HDR, buf, len);
+		rp->stage_head++;
+		pbus_rpmsg_vq_put(vq, head, 0);
+	}
+
+	return n;
+}
+
+/*
+ * Move tx messages through the staging ring into the inbox. Returns 0,
+ * -EAGAIN when more work is left, -ENOSPC when the inbox is full,
+ * -EPROTO when the ring or the mailbox is unusable, another error to
+ * retry. *@irq: the driver wants an interrupt.
+ */
+static int pbus_rpmsg_tx(struct pbus_rpmsg *rp, bool *irq)
+{
+	struct pbus_rpmsg_slot_hdr *sh;
+	unsigned int n = 0;
+	int staged, ret = 0;
+	void *slot;
+
+	staged = pbus_rpmsg_tx_stage(rp);
+	if (staged < 0)
+		return staged;
+	if (staged)
+		*irq = pbus_rpmsg_vq_publish(&rp->tx);
+
+	while (n < PBUS_RPMSG_BUDGET && rp->stage_tail != rp->stage_head) {
 		ret = pbus_rpmsg_in_space(rp);
 		if (ret) {
 			if (ret == -ENOSPC && !rp->tx_blocked) {
 				rp->tx_blocked = true;
 				rp->tx_full_waits++;
 			}
-			break;
+			break;	/* the message stays staged */
 		}
 		rp->tx_blocked = false;
 
-		if (len < PBUS_RPMSG_HDR_LEN ||
-		    len > rp->slot_size - PBUS_RP_MBOX_SLOT_HDR) {
-			/* cannot be sent: give it back, as a failed send */
-			dev_warn_ratelimited(rp->dev, "tx message of %u bytes does not fit a %u-byte slot: dropped\n",
-					     len, rp->slot_size);
-			rp->malformed++;
-			pbus_rpmsg_put_buf(vq, head, 0);
-			n++;
-			continue;
-		}
-
-		sh->len = cpu_to_le16(len);
-		sh->zero = 0;
-		memcpy(rp->slot + PBUS_RP_MBOX_SLOT_HDR, buf, len);
+		slot = rp->stage + (rp->stage_tail % PBUS_RPMSG_STAGE) *
+				   PBUS_RPMSG_STAGE_SLOT;
+		sh = slot;
 		ret = pbus_write(rp->bus, pbus_rpmsg_in_slot(rp, rp->in_head),
-				 rp->slot, PBUS_RP_MBOX_SLOT_HDR + len);
+				 slot, PBUS_RP_MBOX_SLOT_HDR + le16_to_cpu(sh->len));
 		if (ret) {
 			rp->bus_errors++;
-			break;	/* the buffer stays available: redone */
+			break;	/* staged still: redone */
 		}
+		rp->stage_tail++;
 		rp->in_head++;
 		rp->in_head_dirty = true;
-		pbus_rpmsg_put_buf(vq, head, 0);
 		rp->tx_msgs++;
 		n++;
 	}
@@ -660,9 +708,7 @@ static int pbus_rpmsg_tx(struct pbus_rpmsg *rp)
 			rp->in_head_dirty = false;
 		}
 	}
-	if (n)
-		pbus_rpmsg_publish(rp, vq);
-	if (!ret && n == PBUS_RPMSG_BUDGET)
+	if (!ret && (n == PBUS_RPMSG_BUDGET || staged == PBUS_RPMSG_BUDGET))
 		ret = -EAGAIN;
 
 	return ret;
@@ -684,7 +730,7 @@ static void pbus_rpmsg_rx_ns(struct pbus_rpmsg *rp, const struct pbus_rpmsg_chan
 	strscpy(ns->name, chan->name, sizeof(ns->name));
 	ns->addr = cpu_to_le32(chan->addr);
 	ns->flags = cpu_to_le32(PBUS_RPMSG_NS_CREATE);
-	pbus_rpmsg_put_buf(&rp->rx, head, sizeof(*hdr) + sizeof(*ns));
+	pbus_rpmsg_vq_put(&rp->rx, head, sizeof(*hdr) + sizeof(*ns));
 }
 
 /*
@@ -725,23 +771,52 @@ static int pbus_rpmsg_read_slot(struct pbus_rpmsg *rp)
 	return len;
 }
 
+/* OUT_HEAD: the remote's news for the rx direction. */
+static int pbus_rpmsg_read_out_head(struct pbus_rpmsg *rp)
+{
+	u32 head;
+	int ret;
+
+	ret = pbus_read32(rp->bus, PBUS_RPMSG_REG(PBUS_RP_MBOX_OUT_HEAD), &head);
+	if (ret) {
+		rp->bus_errors++;
+		return ret;
+	}
+	if (head - rp->out_tail > rp->out_slots) {
+		dev_err(rp->dev, "remote outbox head %u inconsistent with tail %u\n",
+			head, rp->out_tail);
+		return -EPROTO;
+	}
+	rp->out_head = head;
+
+	return 0;
+}
+
 /*
  * Move outbox messages (static announcements first) into rx buffers.
  * Returns 0, -EAGAIN when more work is left, -ENOBUFS when the driver has
- * no rx buffer, another error to retry.
+ * no rx buffer, -EPROTO when the ring or mailbox is unusable, another
+ * error to retry. *@irq: the driver wants an interrupt.
  */
-static int pbus_rpmsg_rx(struct pbus_rpmsg *rp)
+static int pbus_rpmsg_rx(struct pbus_rpmsg *rp, bool *irq)
 {
 	struct pbus_rpmsg_vq *vq = &rp->rx;
 	unsigned int n = 0;
-	int ret = 0, len;
+	int ret, len;
 	void *buf;
 	u16 head;
 	u32 blen;
 
+	ret = pbus_rpmsg_read_out_head(rp);
+	if (ret)
+		return ret;
+
 	while (n < PBUS_RPMSG_BUDGET &&
 	       (rp->ns_next < rp->nchans || rp->out_tail != rp->out_head)) {
-		ret = pbus_rpmsg_get_buf(rp, vq, true, &head, &buf, &blen);
+		ret = pbus_rpmsg_vq_get(vq, &rp->pool, true, 0, &head, &buf,
+					&blen);
+		if (ret == -EFAULT)
+			ret = -EPROTO;	/* nothing can be given back unwritten */
 		if (ret) {
 			if (ret == -ENOBUFS && !rp->rx_blocked) {
 				rp->rx_blocked = true;
@@ -780,7 +855,7 @@ static int pbus_rpmsg_rx(struct pbus_rpmsg *rp)
 			continue;	/* the rx buffer stays available */
 		}
 		memcpy(buf, rp->slot + PBUS_RP_MBOX_SLOT_HDR, len);
-		pbus_rpmsg_put_buf(vq, head, len);
+		pbus_rpmsg_vq_put(vq, head, len);
 		rp->rx_msgs++;
 		n++;
 	}
@@ -795,50 +870,71 @@ static int pbus_rpmsg_rx(struct pbus_rpmsg *rp)
 		}
 	}
 	if (n)
-		pbus_rpmsg_publish(rp, vq);
+		*irq = pbus_rpmsg_vq_publish(vq);
 	if (!ret && n == PBUS_RPMSG_BUDGET)
 		ret = -EAGAIN;
 
 	return ret;
 }
 
-/* One read of IN_TAIL .. OUT_HEAD: both mailboxes' news. */
-static int pbus_rpmsg_read_credits(struct pbus_rpmsg *rp)
+/*
+ * The binding goes away or the transport broke: give every available tx
+ * buffer back unsent, so that no sender (an rx callback above all, which
+ * holds up the teardown) waits 15 s for a buffer that nothing would free.
+ * The messages are dropped; the remote will not see them anyway.
+ */
+static bool pbus_rpmsg_tx_drain(struct pbus_rpmsg *rp)
 {
-	__le32 regs[(PBUS_RP_MBOX_OUT_HEAD - PBUS_RP_MBOX_IN_TAIL) / 4 + 1];
-	u32 in_tail, out_head;
+	struct pbus_rpmsg_vq *vq = &rp->tx;
+	unsigned int n = 0;
+	void *buf;
+	u16 head;
+	u32 len;
 	int ret;
 
-	ret = pbus_read(rp->bus, PBUS_RPMSG_REG(PBUS_RP_MBOX_IN_TAIL), regs,
-			sizeof(regs));
-	if (ret) {
-		rp->bus_errors++;
-		return ret;
+	if (!rp->rings)
+		return false;
+	for (;;) {
+		ret = pbus_rpmsg_vq_get(vq, &rp->pool, false, 0, &head, &buf,
+					&len);
+		if (ret != 0 && ret != -EFAULT)
+			break;
+		pbus_rpmsg_vq_put(vq, head, 0);
+		n++;
 	}
-	in_tail = le32_to_cpu(regs[0]);
-	out_head = le32_to_cpu(regs[ARRAY_SIZE(regs) - 1]);
-	if (rp->in_head - in_tail > rp->in_slots ||
-	    out_head - rp->out_tail > rp->out_slots) {
-		dev_err(rp->dev, "remote mailbox counters inconsistent: inbox %u/%u, outbox %u/%u\n",
-			rp->in_head, in_tail, out_head, rp->out_tail);
-		return -EPROTO;
-	}
-	rp->in_tail = in_tail;
-	rp->out_head = out_head;
-	rp->credits_at = jiffies;
+	rp->tx_dropped += n;
 
-	return 0;
+	return n && pbus_rpmsg_vq_publish(vq);
 }
 
-static void pbus_rpmsg_work(struct work_struct *work)
+/*
+ * Interrupt the driver: its callbacks run here, with no lock of ours held
+ * (an rx callback may send and wait for a tx buffer). The work items are
+ * cancelled before the driver's remove, so the vqs exist; rpmsg's remove
+ * also resets the device first, which the DRIVER_OK check sees.
+ */
+static void pbus_rpmsg_interrupt(struct pbus_rpmsg *rp, int notifyid)
 {
-	struct pbus_rpmsg *rp = container_of(to_delayed_work(work),
-					     struct pbus_rpmsg, work);
-	unsigned long ev = xchg(&rp->events, 0);
+	if (pbus_rpmsg_driver_ok(rp))
+		rproc_vq_interrupt(rp->rproc, notifyid);
+}
+
+/* One direction's pass. @tx: which one. */
+static void pbus_rpmsg_pass(struct pbus_rpmsg *rp, bool tx)
+{
+	struct pbus_rpmsg_vq *vq = tx ? &rp->tx : &rp->rx;
 	unsigned int delay = poll_ms;
-	int ret, tx, rx;
+	bool irq = false, more = false;
+	int notifyid = 0;
+	int ret;
 
 	mutex_lock(&rp->mutex);
+	if (tx && (rp->tx_drain || rp->broken)) {
+		irq = pbus_rpmsg_tx_drain(rp);
+		notifyid = vq->notifyid;
+		delay = 0;
+		goto out;
+	}
 	ret = pbus_rpmsg_setup(rp);
 	if (ret) {
 		/* not up yet (kick or poll retries), or broken: poll only */
@@ -847,54 +943,75 @@ static void pbus_rpmsg_work(struct work_struct *work)
 		goto out;
 	}
 
-	/*
-	 * Kicks alone: the cached counters do (a full inbox is re-read by
-	 * the tx path; new outbox messages come with an IRQ), unless they
-	 * are older than a poll period (kicks keep the poll from running).
-	 */
-	if (ev & ~BIT(PBUS_RPMSG_EV_KICK) || !ev ||
-	    time_after(jiffies, rp->credits_at + msecs_to_jiffies(poll_ms))) {
-		ret = pbus_rpmsg_read_credits(rp);
-		if (ret && ret != -EPROTO) {
-			set_bit(PBUS_RPMSG_EV_REMOTE, &rp->events);
-			delay = PBUS_RPMSG_RETRY_MS;
-			goto out;
-		}
-	}
-	tx = ret ?: pbus_rpmsg_tx(rp);
-	rx = ret ?: pbus_rpmsg_rx(rp);
-	if (tx == -EPROTO || rx == -EPROTO) {
+	ret = tx ? pbus_rpmsg_tx(rp, &irq) : pbus_rpmsg_rx(rp, &irq);
+	notifyid = vq->notifyid;
+	if (ret == -EPROTO) {
 		rp->broken = true;
 		rp->ready = false;
 		dev_err(rp->dev, "rpmsg transport disabled until the remote restarts\n");
-		goto out;
-	}
-	if (tx == -EAGAIN || rx == -EAGAIN) {
-		mutex_unlock(&rp->mutex);
-		pbus_rpmsg_schedule(rp, PBUS_RPMSG_EV_REMOTE, 0, true);
-		return;
-	}
-	/* a full inbox is normally reopened by the remote's IRQ */
-	if ((tx && tx != -ENOBUFS) || (rx && rx != -ENOBUFS)) {
-		set_bit(PBUS_RPMSG_EV_REMOTE, &rp->events);
+	} else if (ret == -EAGAIN) {
+		more = true;
+	} else if (ret && ret != -ENOBUFS && ret != -ENOSPC) {
 		delay = PBUS_RPMSG_RETRY_MS;
 	}
+	/* a full inbox is normally reopened by the remote's IRQ */
 out:
 	mutex_unlock(&rp->mutex);
-	if (delay)
-		pbus_rpmsg_schedule(rp, -1, delay, false);
+
+	if (irq)
+		pbus_rpmsg_interrupt(rp, notifyid);
+	if (!more && !delay)
+		return;	/* poll_ms=0: the next IRQ or kick */
+	if (tx)
+		pbus_rpmsg_schedule_tx(rp, delay, more);
+	else
+		pbus_rpmsg_schedule_rx(rp, delay, more);
+}
+
+static void pbus_rpmsg_tx_work(struct work_struct *work)
+{
+	pbus_rpmsg_pass(container_of(to_delayed_work(work), struct pbus_rpmsg,
+				     tx_work), true);
+}
+
+static void pbus_rpmsg_rx_work(struct work_struct *work)
+{
+	pbus_rpmsg_pass(container_of(to_delayed_work(work), struct pbus_rpmsg,
+				     rx_work), false);
 }
 
 /* Transport hooks, called by pbus_rproc. */
 
 static void pbus_rpmsg_kick(void *ctx, int notifyid)
 {
-	pbus_rpmsg_schedule(ctx, PBUS_RPMSG_EV_KICK, 0, true);
+	struct pbus_rpmsg *rp = ctx;
+
+	/* a refill of the rx ring, or something to send */
+	if (notifyid == rp->rx.notifyid)
+		pbus_rpmsg_schedule_rx(rp, 0, true);
+	else
+		pbus_rpmsg_schedule_tx(rp, 0, true);
 }
 
 static void pbus_rpmsg_vring_irq(void *ctx)
 {
-	pbus_rpmsg_schedule(ctx, PBUS_RPMSG_EV_REMOTE, 0, true);
+	struct pbus_rpmsg *rp = ctx;
+
+	/* the remote consumed inbox slots or produced outbox ones */
+	pbus_rpmsg_schedule_tx(rp, 0, true);
+	pbus_rpmsg_schedule_rx(rp, 0, true);
+}
+
+/* Forget the rings and the mailbox state; under @mutex. */
+static void pbus_rpmsg_reset_session(struct pbus_rpmsg *rp)
+{
+	rp->rings = false;
+	rp->ready = false;
+	rp->tx_blocked = false;
+	rp->rx_blocked = false;
+	rp->forge_tx = 0;
+	/* staged messages belong to the driver binding that sent them */
+	rp->stage_tail = rp->stage_head;
 }
 
 static void pbus_rpmsg_start(void *ctx)
@@ -903,11 +1020,8 @@ static void pbus_rpmsg_start(void *ctx)
 	unsigned long flags;
 
 	mutex_lock(&rp->mutex);
-	rp->rings = false;
-	rp->ready = false;
+	pbus_rpmsg_reset_session(rp);
 	rp->broken = false;
-	rp->tx_blocked = false;
-	rp->rx_blocked = false;
 	rp->sessions++;
 	mutex_unlock(&rp->mutex);
 
@@ -915,7 +1029,7 @@ static void pbus_rpmsg_start(void *ctx)
 	rp->active = true;
 	spin_unlock_irqrestore(&rp->lock, flags);
 	/* attached to a running remote: its driver may be up already */
-	pbus_rpmsg_schedule(rp, PBUS_RPMSG_EV_REMOTE, 0, true);
+	pbus_rpmsg_enable(rp);
 }
 
 static void pbus_rpmsg_stop(void *ctx)
@@ -926,13 +1040,93 @@ static void pbus_rpmsg_stop(void *ctx)
 	spin_lock_irqsave(&rp->lock, flags);
 	rp->active = false;
 	spin_unlock_irqrestore(&rp->lock, flags);
-	cancel_delayed_work_sync(&rp->work);
+	pbus_rpmsg_quiesce(rp);
 
 	mutex_lock(&rp->mutex);
-	rp->rings = false;
-	rp->ready = false;
+	pbus_rpmsg_reset_session(rp);
 	mutex_unlock(&rp->mutex);
 }
+
+/*
+ * The virtio bus notifier. Its bus type is not exported: a virtio driver
+ * that matches no device (pbus_rpmsg_vdrv) is the way to reach it.
+ */
+
+/* The transport of the remoteproc whose rpmsg vdev @dev is, or NULL. */
+static struct pbus_rpmsg *pbus_rpmsg_of_vdev(struct device *dev)
+{
+	struct virtio_device *vdev = dev_to_virtio(dev);
+	struct pbus_rpmsg *rp;
+	struct device *p;
+	int depth;
+
+	if (vdev->id.device != VIRTIO_ID_RPMSG)
+		return NULL;
+	/* vdev -> rvdev (platform device or own device) -> rproc */
+	list_for_each_entry(rp, &pbus_rpmsg_list, node)
+		for (p = dev->parent, depth = 0; p && depth < 3;
+		     p = p->parent, depth++)
+			if (p == &rp->rproc->dev)
+				return rp;
+
+	return NULL;
+}
+
+static int pbus_rpmsg_bus_event(struct notifier_block *nb,
+				unsigned long action, void *data)
+{
+	struct pbus_rpmsg *rp;
+	unsigned long flags;
+
+	if (action != BUS_NOTIFY_UNBIND_DRIVER &&
+	    action != BUS_NOTIFY_BOUND_DRIVER)
+		return NOTIFY_DONE;
+
+	mutex_lock(&pbus_rpmsg_list_lock);
+	rp = pbus_rpmsg_of_vdev(data);
+	if (!rp)
+		goto out;
+
+	if (action == BUS_NOTIFY_UNBIND_DRIVER) {
+		/* before the driver's remove frees the buffers */
+		spin_lock_irqsave(&rp->lock, flags);
+		rp->drv_bound = false;
+		spin_unlock_irqrestore(&rp->lock, flags);
+		pbus_rpmsg_quiesce(rp);
+		mutex_lock(&rp->mutex);
+		pbus_rpmsg_reset_session(rp);
+		mutex_unlock(&rp->mutex);
+		dev_dbg(rp->dev, "virtio driver unbinds: transport quiesced\n");
+	} else {
+		/* probed: new rings (zeroed by find_vqs), DRIVER_OK set */
+		mutex_lock(&rp->mutex);
+		pbus_rpmsg_reset_session(rp);
+		rp->fresh = true;
+		rp->bindings++;
+		mutex_unlock(&rp->mutex);
+		spin_lock_irqsave(&rp->lock, flags);
+		rp->drv_bound = true;
+		spin_unlock_irqrestore(&rp->lock, flags);
+		pbus_rpmsg_enable(rp);
+	}
+out:
+	mutex_unlock(&pbus_rpmsg_list_lock);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block pbus_rpmsg_nb = {
+	.notifier_call = pbus_rpmsg_bus_event,
+};
+
+static const struct virtio_device_id pbus_rpmsg_no_ids[] = {
+	{ 0 },
+};
+
+static struct virtio_driver pbus_rpmsg_vdrv = {
+	.driver.name = KBUILD_MODNAME,
+	.driver.owner = THIS_MODULE,
+	.id_table = pbus_rpmsg_no_ids,
+};
 
 /* debugfs */
 
@@ -943,8 +1137,12 @@ static int pbus_rpmsg_mbox_show(struct seq_file *m, void *unused)
 	mutex_lock(&rp->mutex);
 	seq_printf(m, "state: %s\n", rp->broken ? "broken" :
 		   rp->ready ? "ready" : rp->rings ? "rings" : "down");
+	seq_printf(m, "pool: base %pa size 0x%zx\n", &rp->pool.base,
+		   rp->pool.size);
 	if (rp->ready) {
 		seq_printf(m, "slot_size: %u\n", rp->slot_size);
+		seq_printf(m, "staged: %u of %u\n", rp->stage_head - rp->stage_tail,
+			   PBUS_RPMSG_STAGE);
 		seq_printf(m, "inbox: addr 0x%x slots %u head %u tail %u free %u%s\n",
 			   rp->in_addr, rp->in_slots, rp->in_head, rp->in_tail,
 			   rp->in_slots - (rp->in_head - rp->in_tail),
@@ -955,14 +1153,12 @@ static int pbus_rpmsg_mbox_show(struct seq_file *m, void *unused)
 			   rp->out_tail_dirty ? " (tail unwritten)" : "");
 	}
 	if (rp->rings) {
-		seq_printf(m, "rx_vring: num %u avail %u used %u\n",
-			   rp->rx.vr.num,
-			   pbus_rpmsg_v16(READ_ONCE(rp->rx.vr.avail->idx)),
-			   rp->rx.used_idx);
-		seq_printf(m, "tx_vring: num %u avail %u used %u\n",
-			   rp->tx.vr.num,
-			   pbus_rpmsg_v16(READ_ONCE(rp->tx.vr.avail->idx)),
-			   rp->tx.used_idx);
+		seq_printf(m, "rx_vring: num %u avail %u used %u%s\n",
+			   rp->rx.vr.num, pbus_rpmsg_vq_avail_idx(&rp->rx),
+			   rp->rx.used_idx, rp->rx.event_idx ? " event_idx" : "");
+		seq_printf(m, "tx_vring: num %u avail %u used %u%s\n",
+			   rp->tx.vr.num, pbus_rpmsg_vq_avail_idx(&rp->tx),
+			   rp->tx.used_idx, rp->tx.event_idx ? " event_idx" : "");
 	}
 	mutex_unlock(&rp->mutex);
 
@@ -980,14 +1176,43 @@ static int pbus_rpmsg_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "tx_full_waits: %lu\n", rp->tx_full_waits);
 	seq_printf(m, "rx_no_buffer_waits: %lu\n", rp->rx_no_buffer_waits);
 	seq_printf(m, "malformed: %lu\n", rp->malformed);
+	seq_printf(m, "out_of_pool: %lu\n", rp->pool.refused);
+	seq_printf(m, "tx_dropped: %lu\n", rp->tx_dropped);
 	seq_printf(m, "bus_errors: %lu\n", rp->bus_errors);
 	seq_printf(m, "sessions: %lu\n", rp->sessions);
+	seq_printf(m, "bindings: %lu\n", rp->bindings);
 	seq_printf(m, "static_channels: %u\n", rp->nchans);
 	mutex_unlock(&rp->mutex);
 
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(pbus_rpmsg_stats);
+
+/*
+ * Test hook: the next tx descriptor is read as if its address were this
+ * one (tests/target/62-rpmsg-xport.sh forges addresses outside the pool).
+ */
+static int pbus_rpmsg_forge_get(void *data, u64 *val)
+{
+	struct pbus_rpmsg *rp = data;
+
+	mutex_lock(&rp->mutex);
+	*val = rp->forge_tx;
+	mutex_unlock(&rp->mutex);
+	return 0;
+}
+
+static int pbus_rpmsg_forge_set(void *data, u64 val)
+{
+	struct pbus_rpmsg *rp = data;
+
+	mutex_lock(&rp->mutex);
+	rp->forge_tx = val;
+	mutex_unlock(&rp->mutex);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(pbus_rpmsg_forge_fops, pbus_rpmsg_forge_get,
+			 pbus_rpmsg_forge_set, "0x%llx\n");
 
 /*
  * Static channels: a "rpmsg-channels" child of the remoteproc's node, one
@@ -1030,6 +1255,7 @@ static void pbus_rpmsg_parse_chans(struct pbus_rpmsg *rp)
 static void *pbus_rpmsg_attach(struct rproc *rproc, struct pbus *bus)
 {
 	struct pbus_rpmsg *rp;
+	int ret;
 
 	if (!virtio_legacy_is_little_endian())
 		return ERR_PTR(-EOPNOTSUPP);	/* the remote speaks LE */
@@ -1038,36 +1264,61 @@ static void *pbus_rpmsg_attach(struct rproc *rproc, struct pbus *bus)
 	if (!rp)
 		return ERR_PTR(-ENOMEM);
 	rp->slot = kmalloc(PBUS_RPMSG_MAX_SLOT, GFP_KERNEL);
-	if (!rp->slot) {
-		kfree(rp);
-		return ERR_PTR(-ENOMEM);
+	rp->stage = kcalloc(PBUS_RPMSG_STAGE, PBUS_RPMSG_STAGE_SLOT, GFP_KERNEL);
+	if (!rp->slot || !rp->stage) {
+		ret = -ENOMEM;
+		goto err_free;
 	}
 	rp->rproc = rproc;
 	rp->bus = bus;
 	rp->dev = &rproc->dev;
+	ret = pbus_rpmsg_pool_init(&rp->pool, rp->dev, rproc->dev.parent->of_node);
+	if (ret)
+		goto err_free;
 	spin_lock_init(&rp->lock);
 	mutex_init(&rp->mutex);
-	INIT_DELAYED_WORK(&rp->work, pbus_rpmsg_work);
+	INIT_DELAYED_WORK(&rp->tx_work, pbus_rpmsg_tx_work);
+	INIT_DELAYED_WORK(&rp->rx_work, pbus_rpmsg_rx_work);
 	pbus_rpmsg_parse_chans(rp);
 
 	rp->dbg = debugfs_create_dir(dev_name(&rproc->dev), pbus_rpmsg_dbg_root);
 	debugfs_create_file("mbox", 0444, rp->dbg, rp, &pbus_rpmsg_mbox_fops);
 	debugfs_create_file("stats", 0444, rp->dbg, rp, &pbus_rpmsg_stats_fops);
+	debugfs_create_file_unsafe("forge_tx", 0600, rp->dbg, rp,
+				   &pbus_rpmsg_forge_fops);
 
-	dev_info(rp->dev, "rpmsg transport over %s%s\n", pbus_name(bus),
+	/* a binding that exists already is taken over (start follows) */
+	mutex_lock(&pbus_rpmsg_list_lock);
+	list_add_tail(&rp->node, &pbus_rpmsg_list);
+	rp->drv_bound = pbus_rpmsg_driver_ok(rp);
+	mutex_unlock(&pbus_rpmsg_list_lock);
+
+	dev_info(rp->dev, "rpmsg transport over %s, buffer pool %pa+0x%zx%s\n",
+		 pbus_name(bus), &rp->pool.base, rp->pool.size,
 		 rp->nchans ? ", static channels" : "");
 
 	return rp;
+
+err_free:
+	kfree(rp->stage);
+	kfree(rp->slot);
+	kfree(rp);
+	return ERR_PTR(ret);
 }
 
 static void pbus_rpmsg_detach(void *ctx)
 {
 	struct pbus_rpmsg *rp = ctx;
 
+	mutex_lock(&pbus_rpmsg_list_lock);
+	list_del(&rp->node);
+	mutex_unlock(&pbus_rpmsg_list_lock);
 	debugfs_remove_recursive(rp->dbg);
 	/* stopped already: nothing is queued any more */
-	cancel_delayed_work_sync(&rp->work);
+	pbus_rpmsg_quiesce(rp);
+	pbus_rpmsg_pool_exit(&rp->pool);
 	mutex_destroy(&rp->mutex);
+	kfree(rp->stage);
 	kfree(rp->slot);
 	kfree(rp);
 }
@@ -1090,12 +1341,26 @@ static int __init pbus_rpmsg_init(void)
 		return -ENOMEM;
 	pbus_rpmsg_dbg_root = debugfs_create_dir("pbus-rpmsg", NULL);
 
+	ret = register_virtio_driver(&pbus_rpmsg_vdrv);
+	if (ret)
+		goto err_wq;
+	/* before any transport attaches: no unbind goes unseen */
+	ret = bus_register_notifier(pbus_rpmsg_vdrv.driver.bus, &pbus_rpmsg_nb);
+	if (ret)
+		goto err_vdrv;
 	ret = pbus_rproc_register_transport(&pbus_rpmsg_transport);
-	if (ret) {
-		debugfs_remove_recursive(pbus_rpmsg_dbg_root);
-		destroy_workqueue(pbus_rpmsg_wq);
-	}
+	if (ret)
+		goto err_nb;
 
+	return 0;
+
+err_nb:
+	bus_unregister_notifier(pbus_rpmsg_vdrv.driver.bus, &pbus_rpmsg_nb);
+err_vdrv:
+	unregister_virtio_driver(&pbus_rpmsg_vdrv);
+err_wq:
+	debugfs_remove_recursive(pbus_rpmsg_dbg_root);
+	destroy_workqueue(pbus_rpmsg_wq);
 	return ret;
 }
 module_init(pbus_rpmsg_init);
@@ -1103,6 +1368,8 @@ module_init(pbus_rpmsg_init);
 static void __exit pbus_rpmsg_exit(void)
 {
 	pbus_rproc_unregister_transport(&pbus_rpmsg_transport);
+	bus_unregister_notifier(pbus_rpmsg_vdrv.driver.bus, &pbus_rpmsg_nb);
+	unregister_virtio_driver(&pbus_rpmsg_vdrv);
 	debugfs_remove_recursive(pbus_rpmsg_dbg_root);
 	destroy_workqueue(pbus_rpmsg_wq);
 }
