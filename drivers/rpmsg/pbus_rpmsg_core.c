@@ -84,6 +84,7 @@
 #include <linux/virtio_config.h>
 #include <linux/virtio_ids.h>
 #include <linux/virtio_ring.h>
+#include <linux/vmalloc.h>
 #include <linux/workqueue.h>
 
 #include <linux/pbus.h>
@@ -106,7 +107,7 @@
 #define PBUS_RPMSG_BUDGET	32	/* messages per direction and pass */
 #define PBUS_RPMSG_RETRY_MS	10	/* after a bus error or a full inbox */
 /* tx staging: messages taken off the tx vring, not yet in the inbox */
-#define PBUS_RPMSG_STAGE	256	/* power of two */
+#define PBUS_RPMSG_STAGE	4096	/* power of two: 2 MiB */
 #define PBUS_RPMSG_STAGE_MSG	512	/* virtio_rpmsg_bus's buffer size */
 #define PBUS_RPMSG_STAGE_SLOT	(PBUS_RP_MBOX_SLOT_HDR + PBUS_RPMSG_STAGE_MSG)
 /* first read of an outbox slot: small messages need no second one */
@@ -173,6 +174,10 @@ struct pbus_rpmsg_chan {
  * @broken: a ring or the mailbox is unusable until the next session
  * @rx: the rx vring (host receives)
  * @tx: the tx vring (host sends)
+ * @stage_lock: protects the tx vring's device side, the staging indices,
+ *	@tx_ready, @tx_irq and @forge_tx (the kick stages, in any context)
+ * @tx_ready: the kick may stage (session up, not broken)
+ * @tx_irq: the kick staged buffers and the driver wants an interrupt
  * @forge_tx: test hook: address for the next tx descriptor (debugfs)
  * @tx_drain: tx buffers are given back unsent (teardown)
  * @slot_size: bytes per mailbox slot, header included
@@ -227,6 +232,9 @@ struct pbus_rpmsg {
 	bool broken;
 	struct pbus_rpmsg_vq rx;
 	struct pbus_rpmsg_vq tx;
+	spinlock_t stage_lock;	/* tx vring device side, staging */
+	bool tx_ready;
+	bool tx_irq;
 	u64 forge_tx;
 	bool tx_drain;
 	u32 slot_size;
@@ -484,6 +492,15 @@ static int pbus_rpmsg_read_mbox(struct pbus_rpmsg *rp, u32 *ctrl)
 	return 0;
 }
 
+static void pbus_rpmsg_set_tx_ready(struct pbus_rpmsg *rp, bool ready)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&rp->stage_lock, flags);
+	rp->tx_ready = ready;
+	spin_unlock_irqrestore(&rp->stage_lock, flags);
+}
+
 /*
  * Set up the session: rings, mailboxes, HOST_READY. A new binding of the
  * virtio driver (or a remote that never saw HOST_READY) gets a 0 ->
@@ -550,6 +567,7 @@ static int pbus_rpmsg_setup(struct pbus_rpmsg *rp)
 
 	rp->fresh = false;
 	rp->ready = true;
+	pbus_rpmsg_set_tx_ready(rp, true);
 	dev_dbg(rp->dev, "rpmsg over pbus up: slot %u, inbox %u, outbox %u%s\n",
 		rp->slot_size, rp->in_slots, rp->out_slots,
 		rp->ns_next ? ", taken over" : "");
@@ -603,7 +621,11 @@ static int pbus_rpmsg_in_space(struct pbus_rpmsg *rp)
  * waits for the remote's inbox while staging has room, so an rx callback
  * that sends (and holds up the rx direction meanwhile) gets its tx buffer
  * even when every buffer and slot between host and remote is full: no
- * cycle of waits. Returns the buffers taken, or -EPROTO.
+ * cycle of waits. The kick does this at once (memory copies only, under
+ * @stage_lock), so rpmsg_trysend() finds the buffer it just sent free
+ * again: rpmsg_tty, which has no flow control, never sees -ENOMEM until
+ * 2 MiB (4096 messages) wait for the inbox. Returns the buffers taken, or
+ * -EPROTO. Under @stage_lock.
  */
 static int pbus_rpmsg_tx_stage(struct pbus_rpmsg *rp)
 {
@@ -615,8 +637,8 @@ static int pbus_rpmsg_tx_stage(struct pbus_rpmsg *rp)
 	u32 len;
 	int ret;
 
-	while (n < PBUS_RPMSG_BUDGET &&
-	       rp->stage_head - rp->stage_tail < PBUS_RPMSG_STAGE) {
+	lockdep_assert_held(&rp->stage_lock);
+	while (rp->stage_head - rp->stage_tail < PBUS_RPMSG_STAGE) {
 		ret = pbus_rpmsg_vq_get(vq, &rp->pool, false, rp->forge_tx,
 					&head, &buf, &len);
 		if (ret == -ENOBUFS)
@@ -662,17 +684,29 @@ static int pbus_rpmsg_tx_stage(struct pbus_rpmsg *rp)
 static int pbus_rpmsg_tx(struct pbus_rpmsg *rp, bool *irq)
 {
 	struct pbus_rpmsg_slot_hdr *sh;
+	unsigned long flags;
 	unsigned int n = 0;
 	int staged, ret = 0;
+	bool empty;
 	void *slot;
 
+	spin_lock_irqsave(&rp->stage_lock, flags);
 	staged = pbus_rpmsg_tx_stage(rp);
+	if (staged > 0 && pbus_rpmsg_vq_publish(&rp->tx))
+		rp->tx_irq = true;
+	*irq = rp->tx_irq;
+	rp->tx_irq = false;
+	spin_unlock_irqrestore(&rp->stage_lock, flags);
 	if (staged < 0)
 		return staged;
-	if (staged)
-		*irq = pbus_rpmsg_vq_publish(&rp->tx);
 
-	while (n < PBUS_RPMSG_BUDGET && rp->stage_tail != rp->stage_head) {
+	/* the kick only writes past stage_head: [tail, head) is ours */
+	while (n < PBUS_RPMSG_BUDGET) {
+		spin_lock_irqsave(&rp->stage_lock, flags);
+		empty = rp->stage_tail == rp->stage_head;
+		spin_unlock_irqrestore(&rp->stage_lock, flags);
+		if (empty)
+			break;
 		ret = pbus_rpmsg_in_space(rp);
 		if (ret) {
 			if (ret == -ENOSPC && !rp->tx_blocked) {
@@ -692,7 +726,9 @@ static int pbus_rpmsg_tx(struct pbus_rpmsg *rp, bool *irq)
 			rp->bus_errors++;
 			break;	/* staged still: redone */
 		}
+		spin_lock_irqsave(&rp->stage_lock, flags);
 		rp->stage_tail++;
+		spin_unlock_irqrestore(&rp->stage_lock, flags);
 		rp->in_head++;
 		rp->in_head_dirty = true;
 		rp->tx_msgs++;
@@ -708,7 +744,7 @@ static int pbus_rpmsg_tx(struct pbus_rpmsg *rp, bool *irq)
 			rp->in_head_dirty = false;
 		}
 	}
-	if (!ret && (n == PBUS_RPMSG_BUDGET || staged == PBUS_RPMSG_BUDGET))
+	if (!ret && n == PBUS_RPMSG_BUDGET)
 		ret = -EAGAIN;
 
 	return ret;
@@ -886,7 +922,9 @@ static int pbus_rpmsg_rx(struct pbus_rpmsg *rp, bool *irq)
 static bool pbus_rpmsg_tx_drain(struct pbus_rpmsg *rp)
 {
 	struct pbus_rpmsg_vq *vq = &rp->tx;
+	unsigned long flags;
 	unsigned int n = 0;
+	bool irq;
 	void *buf;
 	u16 head;
 	u32 len;
@@ -894,6 +932,7 @@ static bool pbus_rpmsg_tx_drain(struct pbus_rpmsg *rp)
 
 	if (!rp->rings)
 		return false;
+	spin_lock_irqsave(&rp->stage_lock, flags);
 	for (;;) {
 		ret = pbus_rpmsg_vq_get(vq, &rp->pool, false, 0, &head, &buf,
 					&len);
@@ -903,8 +942,11 @@ static bool pbus_rpmsg_tx_drain(struct pbus_rpmsg *rp)
 		n++;
 	}
 	rp->tx_dropped += n;
+	irq = (n && pbus_rpmsg_vq_publish(vq)) || rp->tx_irq;
+	rp->tx_irq = false;
+	spin_unlock_irqrestore(&rp->stage_lock, flags);
 
-	return n && pbus_rpmsg_vq_publish(vq);
+	return irq;
 }
 
 /*
@@ -948,6 +990,7 @@ static void pbus_rpmsg_pass(struct pbus_rpmsg *rp, bool tx)
 	if (ret == -EPROTO) {
 		rp->broken = true;
 		rp->ready = false;
+		pbus_rpmsg_set_tx_ready(rp, false);
 		dev_err(rp->dev, "rpmsg transport disabled until the remote restarts\n");
 	} else if (ret == -EAGAIN) {
 		more = true;
@@ -985,12 +1028,20 @@ static void pbus_rpmsg_rx_work(struct work_struct *work)
 static void pbus_rpmsg_kick(void *ctx, int notifyid)
 {
 	struct pbus_rpmsg *rp = ctx;
+	unsigned long flags;
 
-	/* a refill of the rx ring, or something to send */
-	if (notifyid == rp->rx.notifyid)
+	/* a refill of the rx ring */
+	if (notifyid == READ_ONCE(rp->rx.notifyid)) {
 		pbus_rpmsg_schedule_rx(rp, 0, true);
-	else
-		pbus_rpmsg_schedule_tx(rp, 0, true);
+		return;
+	}
+	/* something to send: staged now, the work moves it on */
+	spin_lock_irqsave(&rp->stage_lock, flags);
+	if (rp->tx_ready && pbus_rpmsg_tx_stage(rp) > 0 &&
+	    pbus_rpmsg_vq_publish(&rp->tx))
+		rp->tx_irq = true;
+	spin_unlock_irqrestore(&rp->stage_lock, flags);
+	pbus_rpmsg_schedule_tx(rp, 0, true);
 }
 
 static void pbus_rpmsg_vring_irq(void *ctx)
@@ -1005,13 +1056,19 @@ static void pbus_rpmsg_vring_irq(void *ctx)
 /* Forget the rings and the mailbox state; under @mutex. */
 static void pbus_rpmsg_reset_session(struct pbus_rpmsg *rp)
 {
+	unsigned long flags;
+
 	rp->rings = false;
 	rp->ready = false;
 	rp->tx_blocked = false;
 	rp->rx_blocked = false;
+	spin_lock_irqsave(&rp->stage_lock, flags);
+	rp->tx_ready = false;
+	rp->tx_irq = false;
 	rp->forge_tx = 0;
 	/* staged messages belong to the driver binding that sent them */
 	rp->stage_tail = rp->stage_head;
+	spin_unlock_irqrestore(&rp->stage_lock, flags);
 }
 
 static void pbus_rpmsg_start(void *ctx)
@@ -1195,20 +1252,22 @@ DEFINE_SHOW_ATTRIBUTE(pbus_rpmsg_stats);
 static int pbus_rpmsg_forge_get(void *data, u64 *val)
 {
 	struct pbus_rpmsg *rp = data;
+	unsigned long flags;
 
-	mutex_lock(&rp->mutex);
+	spin_lock_irqsave(&rp->stage_lock, flags);
 	*val = rp->forge_tx;
-	mutex_unlock(&rp->mutex);
+	spin_unlock_irqrestore(&rp->stage_lock, flags);
 	return 0;
 }
 
 static int pbus_rpmsg_forge_set(void *data, u64 val)
 {
 	struct pbus_rpmsg *rp = data;
+	unsigned long flags;
 
-	mutex_lock(&rp->mutex);
+	spin_lock_irqsave(&rp->stage_lock, flags);
 	rp->forge_tx = val;
-	mutex_unlock(&rp->mutex);
+	spin_unlock_irqrestore(&rp->stage_lock, flags);
 	return 0;
 }
 DEFINE_DEBUGFS_ATTRIBUTE(pbus_rpmsg_forge_fops, pbus_rpmsg_forge_get,
@@ -1264,7 +1323,7 @@ static void *pbus_rpmsg_attach(struct rproc *rproc, struct pbus *bus)
 	if (!rp)
 		return ERR_PTR(-ENOMEM);
 	rp->slot = kmalloc(PBUS_RPMSG_MAX_SLOT, GFP_KERNEL);
-	rp->stage = kcalloc(PBUS_RPMSG_STAGE, PBUS_RPMSG_STAGE_SLOT, GFP_KERNEL);
+	rp->stage = vmalloc(array_size(PBUS_RPMSG_STAGE, PBUS_RPMSG_STAGE_SLOT));
 	if (!rp->slot || !rp->stage) {
 		ret = -ENOMEM;
 		goto err_free;
@@ -1276,6 +1335,7 @@ static void *pbus_rpmsg_attach(struct rproc *rproc, struct pbus *bus)
 	if (ret)
 		goto err_free;
 	spin_lock_init(&rp->lock);
+	spin_lock_init(&rp->stage_lock);
 	mutex_init(&rp->mutex);
 	INIT_DELAYED_WORK(&rp->tx_work, pbus_rpmsg_tx_work);
 	INIT_DELAYED_WORK(&rp->rx_work, pbus_rpmsg_rx_work);
@@ -1300,7 +1360,7 @@ static void *pbus_rpmsg_attach(struct rproc *rproc, struct pbus *bus)
 	return rp;
 
 err_free:
-	kfree(rp->stage);
+	vfree(rp->stage);
 	kfree(rp->slot);
 	kfree(rp);
 	return ERR_PTR(ret);
@@ -1318,7 +1378,7 @@ static void pbus_rpmsg_detach(void *ctx)
 	pbus_rpmsg_quiesce(rp);
 	pbus_rpmsg_pool_exit(&rp->pool);
 	mutex_destroy(&rp->mutex);
-	kfree(rp->stage);
+	vfree(rp->stage);
 	kfree(rp->slot);
 	kfree(rp);
 }
@@ -1336,7 +1396,8 @@ static int __init pbus_rpmsg_init(void)
 {
 	int ret;
 
-	pbus_rpmsg_wq = alloc_workqueue("pbus-rpmsg", WQ_HIGHPRI, 0);
+	/* not "pbus-rp...": kworkers carry the name, tests look for the remote's threads */
+	pbus_rpmsg_wq = alloc_workqueue("pbus-xport", WQ_HIGHPRI, 0);
 	if (!pbus_rpmsg_wq)
 		return -ENOMEM;
 	pbus_rpmsg_dbg_root = debugfs_create_dir("pbus-rpmsg", NULL);
