@@ -315,7 +315,6 @@ static int pbus_rproc_start(struct rproc *rproc)
 
 	pbus_rproc_set_running(priv, true);
 	schedule_delayed_work(&priv->monitor, msecs_to_jiffies(priv->hb_ms));
-	pbus_rproc_xport_start(priv);
 
 	return 0;
 
@@ -331,9 +330,8 @@ static int pbus_rproc_stop(struct rproc *rproc)
 	struct pbus_rproc *priv = rproc->priv;
 	bool crashed = rproc->state == RPROC_CRASHED;
 
+	/* the transport's subdev stopped already (pbus_rproc_xport.c) */
 	pbus_rproc_set_running(priv, false);
-	/* after @running: a transport registering now does not start */
-	pbus_rproc_xport_stop(priv);
 	cancel_delayed_work_sync(&priv->monitor);
 	cancel_work_sync(&priv->kick_work);
 	priv->kick_pending = 0;
@@ -380,7 +378,13 @@ static int pbus_rproc_prepare(struct rproc *rproc)
 	}
 	priv->reserved = priv->window;
 
-	return 0;
+	ret = pbus_rproc_add_vdev_pool(priv);
+	if (ret) {
+		pbus_unreserve(priv->bus, 0, priv->reserved);
+		priv->reserved = 0;
+	}
+
+	return ret;
 }
 
 static int pbus_rproc_unprepare(struct rproc *rproc)

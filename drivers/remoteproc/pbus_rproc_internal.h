@@ -112,6 +112,8 @@ struct pbus_rproc_trace {
  * @node: entry in pbus_rproc_list
  * @xport_lock: protects @xport_ctx against the kick and IRQ paths
  * @xport_ctx: context of the attached vring transport, NULL if none
+ * @xport_subdev: starts and stops the transport with the remote
+ * @xport_started: between the start and stop of @xport_subdev
  */
 struct pbus_rproc {
 	struct device *dev;
@@ -151,6 +153,8 @@ struct pbus_rproc {
 	struct list_head node;
 	spinlock_t xport_lock;	/* protects xport_ctx */
 	void *xport_ctx;
+	struct rproc_subdev xport_subdev;
+	bool xport_started;
 };
 
 /* [off, off + len) inside [0, limit), without overflow. */
@@ -199,9 +203,8 @@ void pbus_rproc_irq(struct pbus *bus, void *data);
 
 /* pbus_rproc_xport.c: the vring transport and the kicks */
 void pbus_rproc_vring_irq(struct pbus_rproc *priv);
-void pbus_rproc_xport_start(struct pbus_rproc *priv);
-void pbus_rproc_xport_stop(struct pbus_rproc *priv);
 void pbus_rproc_xport_add(struct pbus_rproc *priv);
+int pbus_rproc_add_vdev_pool(struct pbus_rproc *priv);
 void pbus_rproc_unlist(void *data);
 void pbus_rproc_kick_work(struct work_struct *work);
 void pbus_rproc_kick(struct rproc *rproc, int vqid);

@@ -5,6 +5,15 @@
  * bridges them over the bus: it registers with
  * pbus_rproc_register_transport() and then gets the kicks and the remote's
  * vring IRQ. Without a transport a kick only rings the remote's doorbell.
+ *
+ * The transport starts and stops with the remote through an rproc_subdev
+ * of its own, the ordinary place remoteproc gives to things that live and
+ * die with the remote: added at probe, before remoteproc adds the vdevs'
+ * subdevs at boot, it starts before the virtio devices appear and stops
+ * after they went and before rproc_ops.stop, in every path remoteproc
+ * takes (stop, crash recovery, shutdown at removal). The virtio driver's
+ * buffers are freed in the vdev's stop, before ours: the transport lets
+ * go of them earlier, when that driver unbinds (pbus_rpmsg's bus notifier).
  */
 
 #include <linux/bitops.h>
@@ -12,6 +21,8 @@
 #include <linux/err.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/of.h>
+#include <linux/of_reserved_mem.h>
 #include <linux/remoteproc.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
@@ -24,8 +35,9 @@
 
 /*
  * Instances and the vring transport (at most one). The mutex serialises
- * attach/detach against the start/stop hooks; the kick and IRQ paths only
- * look at @xport_ctx under the instance's @xport_lock.
+ * attach/detach against the subdev's start/stop (lock order: rproc->lock,
+ * then this mutex); the kick and IRQ paths only look at @xport_ctx under
+ * the instance's @xport_lock.
  */
 static LIST_HEAD(pbus_rproc_list);
 static DEFINE_MUTEX(pbus_rproc_list_lock);
@@ -44,18 +56,28 @@ void pbus_rproc_vring_irq(struct pbus_rproc *priv)
 	spin_unlock_irqrestore(&priv->xport_lock, flags);
 }
 
-/* Start and stop hooks of the transport; remoteproc's lock held. */
-void pbus_rproc_xport_start(struct pbus_rproc *priv)
+/* The transport's subdev; remoteproc's lock held. */
+static int pbus_rproc_xport_start(struct rproc_subdev *subdev)
 {
+	struct pbus_rproc *priv = container_of(subdev, struct pbus_rproc,
+					       xport_subdev);
+
 	mutex_lock(&pbus_rproc_list_lock);
+	priv->xport_started = true;
 	if (priv->xport_ctx)
 		pbus_rproc_xport->start(priv->xport_ctx);
 	mutex_unlock(&pbus_rproc_list_lock);
+
+	return 0;
 }
 
-void pbus_rproc_xport_stop(struct pbus_rproc *priv)
+static void pbus_rproc_xport_stop(struct rproc_subdev *subdev, bool crashed)
 {
+	struct pbus_rproc *priv = container_of(subdev, struct pbus_rproc,
+					       xport_subdev);
+
 	mutex_lock(&pbus_rproc_list_lock);
+	priv->xport_started = false;
 	if (priv->xport_ctx)
 		pbus_rproc_xport->stop(priv->xport_ctx);
 	mutex_unlock(&pbus_rproc_list_lock);
@@ -65,7 +87,6 @@ void pbus_rproc_xport_stop(struct pbus_rproc *priv)
 static void pbus_rproc_xport_attach(struct pbus_rproc *priv)
 {
 	unsigned long flags;
-	bool running;
 	void *ctx;
 
 	ctx = pbus_rproc_xport->attach(priv->rproc, priv->bus);
@@ -78,10 +99,7 @@ static void pbus_rproc_xport_attach(struct pbus_rproc *priv)
 	priv->xport_ctx = ctx;
 	spin_unlock_irqrestore(&priv->xport_lock, flags);
 
-	spin_lock_irqsave(&priv->lock, flags);
-	running = priv->running;
-	spin_unlock_irqrestore(&priv->lock, flags);
-	if (running)
+	if (priv->xport_started)
 		pbus_rproc_xport->start(ctx);
 }
 
@@ -207,6 +225,10 @@ void pbus_rproc_kick(struct rproc *rproc, int vqid)
 /* Before the remoteproc exists (auto-boot): a transport attaches at once. */
 void pbus_rproc_xport_add(struct pbus_rproc *priv)
 {
+	priv->xport_subdev.start = pbus_rproc_xport_start;
+	priv->xport_subdev.stop = pbus_rproc_xport_stop;
+	rproc_add_subdev(priv->rproc, &priv->xport_subdev);
+
 	mutex_lock(&pbus_rproc_list_lock);
 	list_add_tail(&priv->node, &pbus_rproc_list);
 	if (pbus_rproc_xport)
@@ -224,4 +246,55 @@ void pbus_rproc_unlist(void *data)
 	if (pbus_rproc_xport)
 		pbus_rproc_xport_detach(priv);
 	mutex_unlock(&pbus_rproc_list_lock);
+	rproc_remove_subdev(priv->rproc, &priv->xport_subdev);
+}
+
+/**
+ * pbus_rproc_add_vdev_pool() - give the rpmsg vdev its buffer pool
+ * @priv: driver state
+ *
+ * The "vdev0buffer" entry of the node's memory-region (a shared-dma-pool
+ * reserved-memory region) becomes the carveout of that name, so that
+ * remoteproc_virtio hands it to the vdev (of_reserved_mem_device_init_by_idx)
+ * and virtio_rpmsg_bus allocates its buffers from it, as stm32_rproc and
+ * imx_rproc do; the transport maps the same region and reaches every
+ * buffer through it (docs/rpmsg.md). Called from .prepare, before the
+ * resource table is handled; remoteproc frees the entry at shutdown.
+ *
+ * Return: 0 (also without such a region: the transport then refuses to
+ * run), -ENOMEM.
+ */
+int pbus_rproc_add_vdev_pool(struct pbus_rproc *priv)
+{
+	struct device_node *np = priv->dev->of_node, *mem_np;
+	struct rproc_mem_entry *mem;
+	struct reserved_mem *rmem;
+	int i, n;
+
+	n = of_count_phandle_with_args(np, "memory-region", NULL);
+	for (i = 0; i < n; i++) {
+		mem_np = of_parse_phandle(np, "memory-region", i);
+		if (!mem_np)
+			continue;
+		if (!of_node_name_eq(mem_np, "vdev0buffer")) {
+			of_node_put(mem_np);
+			continue;
+		}
+		rmem = of_reserved_mem_lookup(mem_np);
+		of_node_put(mem_np);
+		if (!rmem) {
+			dev_warn(priv->dev, "memory-region vdev0buffer is not reserved memory\n");
+			return 0;
+		}
+		/* da is only a name here: the vdev gets the region by index */
+		mem = rproc_of_resm_mem_entry_init(priv->dev, i, rmem->size,
+						   lower_32_bits(rmem->base),
+						   "vdev0buffer");
+		if (!mem)
+			return -ENOMEM;
+		rproc_add_carveout(priv->rproc, mem);
+		return 0;
+	}
+
+	return 0;
 }

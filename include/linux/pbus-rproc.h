@@ -23,17 +23,25 @@ struct rproc;
  *	process context; @stop was called first (it may be called while
  *	stopped already); no hook runs after it returned
  * @start: the remote runs (booted, recovered, or already running at
- *	@attach); process context, remoteproc's lock held
- * @stop: the remote is about to be stopped, reset or recovered; the
- *	bus still works; process context, remoteproc's lock held; the
- *	transport must not touch the vrings after it returned
+ *	@attach): the transport's rproc_subdev starts, after rproc_ops.start
+ *	and before the virtio devices are added; process context,
+ *	remoteproc's lock held (or, at @attach, not)
+ * @stop: the remote is about to be stopped, reset or recovered: the
+ *	transport's subdev stops, after the virtio devices went (their
+ *	buffers are freed by then: the transport must have let go of them
+ *	when the virtio driver unbound) and before rproc_ops.stop, so the
+ *	bus still works; process context, remoteproc's lock held (or, at
+ *	@detach, not); the transport must not touch the vrings after it
+ *	returned
  * @kick: remoteproc kicked vring @notifyid; any context, may be atomic:
  *	only schedule work
  * @vring_irq: the remote raised PBUS_RP_IRQ_VRING; called from the bus
  *	IRQ thread with a spinlock held: only schedule work
  *
  * While a transport is attached, pbus_rproc no longer rings the remote's
- * PBUS_RP_DOORBELL itself.
+ * PBUS_RP_DOORBELL itself. pbus_rproc registers one rproc_subdev per
+ * remoteproc (before remoteproc adds the vdevs' subdevs, so it starts
+ * first and stops last) whose start and stop call @start and @stop.
  */
 struct pbus_rproc_transport {
 	void *(*attach)(struct rproc *rproc, struct pbus *bus);
