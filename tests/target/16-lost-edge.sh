@@ -29,8 +29,8 @@ sstat() { sed -n "s/^$1 //p" "$SLV/stats"; }
 
 unload_modules pbus pbus_cable
 dmesg_mark
-for mode in "" "delay_ns=0"; do
-	name=${mode:-async}
+for mode in "delay_ns=1000 jitter_ns=4000" "delay_ns=0"; do
+	name=$( [ "$mode" = delay_ns=0 ] && echo sync || echo async )
 	modprobe pbus_cable $mode && modprobe pbus && T_LOADED="pbus pbus_cable" ||
 		skip_all "cannot load pbus_cable $mode and pbus"
 	wait_for 5 test -c "$DEV"
