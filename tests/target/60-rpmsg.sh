@@ -15,6 +15,7 @@
 
 # shellcheck source=tests/target/lib.sh
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/rproc-lib.sh"
 
 N=${RPMSG_ECHO_N:-10000}
 ECHO=${RPMSG_ECHO_ADDR:-0x400}
@@ -23,15 +24,6 @@ RECOVER_S=${RPMSG_RECOVER_S:-15}
 GOOD=pbus-remote-fw.elf
 DEVS=/sys/bus/rpmsg/devices
 
-find_rproc() {
-	for r in /sys/class/remoteproc/remoteproc*; do
-		[ -e "$r/device/driver" ] || continue
-		[ "$(basename "$(readlink "$r/device/driver")")" = pbus-rproc ] &&
-			echo "$r" && return 0
-	done
-	return 1
-}
-state_is() { [ "$(cat "$RP/state" 2>/dev/null)" = "$1" ]; }
 # chan NAME: an rpmsg device of channel NAME exists
 chan() { ls -d "$DEVS"/*."$1".* >/dev/null 2>&1; }
 no_chan() { ! chan "$1"; }
