@@ -39,6 +39,7 @@
 #include <linux/remoteproc.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/vmalloc.h>
 #include <linux/workqueue.h>
 
 #include <linux/pbus.h>

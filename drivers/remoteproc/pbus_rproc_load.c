@@ -17,6 +17,7 @@
 #include <linux/remoteproc.h>
 #include <linux/sched.h>
 #include <linux/string.h>
+#include <linux/vmalloc.h>
 
 #include <linux/pbus.h>
 #include <linux/pbus-remote.h>

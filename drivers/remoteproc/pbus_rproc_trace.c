@@ -7,6 +7,7 @@
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/remoteproc.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 
 #include <linux/pbus.h>
