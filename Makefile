@@ -171,7 +171,6 @@ check:
 	scripts/qemu.sh stop >/dev/null; scripts/qemu.sh start; \
 	BUILD=$(CHECK_O) scripts/deploy.sh; scripts/run-tests.sh
 	+$(MAKE) --no-print-directory check-no-reset
-	+$(MAKE) --no-print-directory check-rt
 
 # The same build on the emulated Raspberry Pi 2 (-M raspi2b, pbus-host overlay on Debian's
 # bcm2836-rpi-2-b.dtb, real pinctrl-bcm2835 lines, no remote): boot (~30-40 s), deploy, the
