@@ -69,7 +69,9 @@ load_bus() {
 	modprobe pbus_cable $1 || return 1
 	modprobe pbus $2 || return 1
 	wait_for 5 test -c "$DEV" || return 1
-	wait_for 5 sh -c "'$PBUSCTL' -d '$DEV' info | grep -q '^link_up 1'"
+	# a remote not answering at probe is retried on first use: use it
+	wait_for 5 sh -c "'$PBUSCTL' -d '$DEV' peek 0xffff0000 4 >/dev/null 2>&1;
+		'$PBUSCTL' -d '$DEV' info | grep -q '^link_up 1'"
 }
 unload_bus() {
 	rmmod pbus 2>/dev/null
