@@ -1414,12 +1414,19 @@ static int pbus_slave_request_irqs(struct pbus_slave *s)
 	 * edges while the IRQ is masked, and an edge coming just after the
 	 * thread's last look at STROBE would be lost. Without it every edge
 	 * runs the primary handler, which re-runs the thread.
+	 * IRQF_NO_THREAD for the same reason: forced threading (threadirqs,
+	 * PREEMPT_RT) would run the primary handler in a thread with the line
+	 * masked, and the host's next edge, which follows ACK within a few
+	 * microseconds, would be lost every few bytes. The primary handler
+	 * takes only raw spinlocks and calls only the non-sleeping value ops,
+	 * which are plain register accesses on bcm2835 and RP1.
 	 */
 	ret = request_threaded_irq(s->strobe_irq,
 				   s->sleeping || s->poll_us ?
 				   pbus_slave_wake_thread :
 				   pbus_slave_strobe_irq,
-				   pbus_slave_strobe_thread, edges, name, s);
+				   pbus_slave_strobe_thread,
+				   edges | IRQF_NO_THREAD, name, s);
 	if (ret < 0)
 		return dev_err_probe(dev, ret, "requesting STROBE IRQ\n");
 
