@@ -867,6 +867,10 @@ EXPORT_SYMBOL_GPL(pbus_resync);
  * pbus_remote_window_size() - size of the remote's memory window
  * @bus: the bus
  *
+ * A remote that was absent when the host probed (a second Pi still booting)
+ * is asked again here: the link is brought up first if it is down. May
+ * sleep.
+ *
  * Return: bytes, as last read from the remote; 0 while it never answered.
  */
 u32 pbus_remote_window_size(struct pbus *bus)
@@ -874,6 +878,8 @@ u32 pbus_remote_window_size(struct pbus *bus)
 	u32 size;
 
 	mutex_lock(&bus->lock);
+	if (!bus->link_up && !bus->dead)
+		pbus_link_up_locked(bus);
 	size = bus->window_size;
 	mutex_unlock(&bus->lock);
 	return size;
