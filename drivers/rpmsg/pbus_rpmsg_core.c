@@ -179,6 +179,7 @@ struct pbus_rpmsg_chan {
  * @tx_ready: the kick may stage (session up, not broken)
  * @tx_irq: the kick staged buffers and the driver wants an interrupt
  * @forge_tx: test hook: address for the next tx descriptor (debugfs)
+ * @forge_rx: test hook: the same for the next rx descriptor, under @mutex
  * @tx_drain: tx buffers are given back unsent (teardown)
  * @slot_size: bytes per mailbox slot, header included
  * @in_addr: window address of the inbox
@@ -236,6 +237,7 @@ struct pbus_rpmsg {
 	bool tx_ready;
 	bool tx_irq;
 	u64 forge_tx;
+	u64 forge_rx;
 	bool tx_drain;
 	u32 slot_size;
 	u32 in_addr;
@@ -849,8 +851,10 @@ static int pbus_rpmsg_rx(struct pbus_rpmsg *rp, bool *irq)
 
 	while (n < PBUS_RPMSG_BUDGET &&
 	       (rp->ns_next < rp->nchans || rp->out_tail != rp->out_head)) {
-		ret = pbus_rpmsg_vq_get(vq, &rp->pool, true, 0, &head, &buf,
-					&blen);
+		ret = pbus_rpmsg_vq_get(vq, &rp->pool, true, rp->forge_rx,
+					&head, &buf, &blen);
+		if (ret != -ENOBUFS)
+			rp->forge_rx = 0;
 		if (ret == -EFAULT)
 			ret = -EPROTO;	/* nothing can be given back unwritten */
 		if (ret) {
@@ -1062,6 +1066,7 @@ static void pbus_rpmsg_reset_session(struct pbus_rpmsg *rp)
 	rp->ready = false;
 	rp->tx_blocked = false;
 	rp->rx_blocked = false;
+	rp->forge_rx = 0;
 	spin_lock_irqsave(&rp->stage_lock, flags);
 	rp->tx_ready = false;
 	rp->tx_irq = false;
@@ -1273,6 +1278,29 @@ static int pbus_rpmsg_forge_set(void *data, u64 val)
 DEFINE_DEBUGFS_ATTRIBUTE(pbus_rpmsg_forge_fops, pbus_rpmsg_forge_get,
 			 pbus_rpmsg_forge_set, "0x%llx\n");
 
+/* The same for the next rx descriptor: the transport must stop, not write. */
+static int pbus_rpmsg_forge_rx_get(void *data, u64 *val)
+{
+	struct pbus_rpmsg *rp = data;
+
+	mutex_lock(&rp->mutex);
+	*val = rp->forge_rx;
+	mutex_unlock(&rp->mutex);
+	return 0;
+}
+
+static int pbus_rpmsg_forge_rx_set(void *data, u64 val)
+{
+	struct pbus_rpmsg *rp = data;
+
+	mutex_lock(&rp->mutex);
+	rp->forge_rx = val;
+	mutex_unlock(&rp->mutex);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(pbus_rpmsg_forge_rx_fops, pbus_rpmsg_forge_rx_get,
+			 pbus_rpmsg_forge_rx_set, "0x%llx\n");
+
 /*
  * Static channels: a "rpmsg-channels" child of the remoteproc's node, one
  * subnode per channel with "channel-name" and "reg" (the remote address).
@@ -1346,6 +1374,8 @@ static void *pbus_rpmsg_attach(struct rproc *rproc, struct pbus *bus)
 	debugfs_create_file("stats", 0444, rp->dbg, rp, &pbus_rpmsg_stats_fops);
 	debugfs_create_file_unsafe("forge_tx", 0600, rp->dbg, rp,
 				   &pbus_rpmsg_forge_fops);
+	debugfs_create_file_unsafe("forge_rx", 0600, rp->dbg, rp,
+				   &pbus_rpmsg_forge_rx_fops);
 
 	/* a binding that exists already is taken over (start follows) */
 	mutex_lock(&pbus_rpmsg_list_lock);

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # pbus_rpmsg, the transport itself (issue 9): the rx callback that sends
 # (ping-pong with more messages in flight than buffers), VIRTIO_RING_F_EVENT_IDX
-# with poll_ms=0, the vdev buffer pool (a forged descriptor outside it is
+# with poll_ms=0, the vdev buffer pool (a forged tx or rx descriptor outside it is
 # refused and counted), rebinding the virtio driver and reloading the
 # transport (rings resynced, no channel announced twice), and stop, crash and
 # `rmmod virtio_rpmsg_bus` with traffic in flight in both directions. TAP.
@@ -13,9 +13,11 @@
 
 # shellcheck source=tests/target/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/target/rproc-lib.sh
+. "$(dirname "$0")/rproc-lib.sh"
 
-CYCLES=${XPORT_CYCLES:-40}
-PP_N=${XPORT_PINGPONG_N:-2000}
+CYCLES=${XPORT_CYCLES:-$(scaled 40)}
+PP_N=${XPORT_PINGPONG_N:-$(scaled 2000)}
 ECHO=0x400
 GOOD=pbus-remote-fw.elf
 EVIDX=pbus-remote-fw-evidx.elf
@@ -23,17 +25,6 @@ DEVS=/sys/bus/rpmsg/devices
 VDRV=/sys/bus/virtio/drivers/virtio_rpmsg_bus
 POLL=/sys/module/pbus_rpmsg/parameters/poll_ms
 
-find_rproc() {
-	for r in /sys/class/remoteproc/remoteproc*; do
-		[ -e "$r/device/driver" ] || continue
-		[ "$(basename "$(readlink "$r/device/driver")")" = pbus-rproc ] &&
-			echo "$r" && return 0
-	done
-	return 1
-}
-state_is() { [ "$(cat "$RP/state" 2>/dev/null)" = "$1" ]; }
-chan() { ls -d "$DEVS"/*."$1".* >/dev/null 2>&1; }
-no_chan() { ! chan "$1"; }
 up() { state_is running && chan rpmsg-client-sample && chan rpmsg-tty && test -c /dev/rpmsg_ctrl0; }
 dbg() { echo /sys/kernel/debug/pbus-rpmsg/"$(basename "$RP")"; }
 rpmsg_stat() { sed -n "s/^$1: //p" "$(dbg)/stats" 2>/dev/null | head -1; }
@@ -56,13 +47,7 @@ boot() {
 }
 twice() { dmesg_since | grep -E 'already exist|rpmsg_create_channel failed' | head -2; }
 
-[ -d /sys/class/remoteproc ] || skip_all "no remoteproc class in this kernel"
-command -v rpmsg-echo >/dev/null || skip_all "rpmsg-echo helper not installed (make tools, deploy)"
-load_modules rpmsg_ns virtio_rpmsg_bus rpmsg_char rpmsg_ctrl ||
-	skip_all "no virtio rpmsg in this kernel"
-load_modules pbus_cable pbus pbus_remote pbus_rproc pbus_rpmsg ||
-	skip_all "pbus modules do not load"
-modprobe rpmsg_tty 2>/dev/null && T_LOADED="rpmsg_tty $T_LOADED"
+load_rpmsg_stack
 rmmod rpmsg_client_sample 2>/dev/null
 dmesg_mark
 MARK0=$T_MARK
@@ -139,6 +124,21 @@ if [ -n "$pool" ]; then
 	done
 	assert_cmd "after the forged descriptors: echoes work" \
 		rpmsg-echo echo -d $ECHO -n 500 -s 496 -w 4 -t 10
+	# An rx descriptor outside the pool: nothing may be written to it, and
+	# a buffer cannot be given back unwritten, so the transport stops
+	# until the remote restarts.
+	n=$((n + 1))
+	dmesg_mark
+	printf '0x%x\n' $((base + size)) > "$(dbg)/forge_rx"
+	rpmsg-echo echo -d $ECHO -n 1 -s 64 -t 2 >/dev/null 2>&1
+	assert_eq "forged rx descriptor refused and counted" "$n" "$(rpmsg_stat out_of_pool)"
+	assert_cmd "forged rx descriptor: transport stopped, logged" \
+		sh -c "dmesg | sed -n '/$T_MARK/,\$p' | grep -q 'rpmsg transport disabled until the remote restarts'"
+	if boot "$GOOD" && rpmsg-echo echo -d $ECHO -n 100 -s 496 -w 4 -t 10; then
+		ok "after a restart of the remote: echoes work"
+	else
+		not_ok "after a restart of the remote: echoes work"
+	fi
 else
 	not_ok "transport maps the vdev buffer pool (debugfs mbox has no pool line)"
 fi
