@@ -9,15 +9,9 @@
 # Env: PBUS_DEV (/dev/pbus/pbus0).
 
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/target/cable-lib.sh
+. "$(dirname "$0")/cable-lib.sh"
 
-DEV=${PBUS_DEV:-/dev/pbus/pbus0}
-CBL=/sys/kernel/debug/pbus-cable/pbus-cable
-SLV=/sys/kernel/debug/pbus/remote0
-PBUSCTL=$(find_tool pbusctl)
-[ -n "$PBUSCTL" ] || skip_all "no pbusctl"
-for m in pbus_rproc pbus_remote pbus_rpmsg; do
-	! grep -q "^$m " /proc/modules || skip_all "$m is loaded (it would share the bus)"
-done
 unload_modules pbus pbus_cable
 dmesg_mark
 load_modules pbus_cable pbus || skip_all "cannot load pbus_cable and pbus"
@@ -25,9 +19,6 @@ wait_for 5 test -c "$DEV" || skip_all "no $DEV"
 T=$(mktemp -d /tmp/pbus-ctx.XXXXXX) || exit 1
 trap 'rm -rf "$T"' EXIT
 
-pc() { "$PBUSCTL" -d "$DEV" "$@"; }
-cstat() { sed -n "s/^$1 //p" "$CBL/stats"; }
-sstat() { sed -n "s/^$1 //p" "$SLV/stats"; }
 
 echo 0 > "$CBL/stats"
 r0=$(sstat resets)

@@ -8,36 +8,14 @@
 # timer). TAP output.
 
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/target/cable-lib.sh
+. "$(dirname "$0")/cable-lib.sh"
 
-DEV=/dev/pbus/pbus0
-CBL=/sys/kernel/debug/pbus-cable/pbus-cable
+need_gpio_tools
 PAR=/sys/module/pbus_cable/parameters
-PBUSCTL=$(find_tool pbusctl)
-[ -n "$PBUSCTL" ] || skip_all "no pbusctl"
-command -v gpioset >/dev/null 2>&1 || skip_all "no libgpiod tools"
-for m in pbus_rproc pbus_remote pbus_rpmsg; do
-	! grep -q "^$m " /proc/modules || skip_all "$m is loaded (it would share the bus)"
-done
 T=$(mktemp -d /tmp/pbus-async.XXXXXX) || exit 1
 trap 'rm -rf "$T"' EXIT
 
-if gpioset --version 2>/dev/null | grep -q 'v1\.'; then
-	gpio_set() { gpioset "$1" "$2=$3"; }
-	gpio_get() { gpioget "$1" "$2"; }
-else
-	gpio_set() { gpioset -t 0 -c "$1" "$2=$3"; }
-	gpio_get() { gpioget --numeric -c "$1" "$2"; }
-fi
-find_chip() {
-	for d in /sys/bus/gpio/devices/gpiochip*; do
-		case "$(readlink "$d/of_node" 2>/dev/null)" in
-		*/pbus-cable/"$1") basename "$d"; return 0 ;;
-		esac
-	done
-	return 1
-}
-cstat() { sed -n "s/^$1 //p" "$CBL/stats"; }
-pc() { "$PBUSCTL" -d "$DEV" "$@"; }
 traffic() {
 	head -c 32768 /dev/urandom > "$T/w"
 	pc load 0 "$T/w" && pc dump 0 32768 "$T/r" && cmp -s "$T/w" "$T/r"
@@ -58,7 +36,7 @@ echo 300000000 > "$CBL/delay_ns"
 echo 0 > "$CBL/jitter_ns"
 gpio_get "$b" 3 >/dev/null
 n0=$(cstat b.delivered)
-gpio_set "$a" 3 1
+gpio_set "$a" 3=1
 early=$(gpio_get "$b" 3)
 n1=$(cstat b.delivered)
 sleep 0.6
@@ -68,7 +46,7 @@ assert_eq "before the delay: b reads the old level" 0 "$early"
 assert_eq "before the delay: nothing delivered" "$n0" "$n1"
 assert_eq "after the delay: b reads the new level" 1 "$late"
 assert_eq "after the delay: one change delivered by the timer" $((n0 + 1)) "$n2"
-gpio_set "$a" 3 0
+gpio_set "$a" 3=0
 sleep 0.6
 echo "$d" > "$CBL/delay_ns"
 echo "$(cat "$PAR/jitter_ns")" > "$CBL/jitter_ns"

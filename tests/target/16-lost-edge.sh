@@ -12,20 +12,11 @@
 # cable's default (asynchronous) mode and in the synchronous one. TAP output.
 
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/target/cable-lib.sh
+. "$(dirname "$0")/cable-lib.sh"
 
-DEV=/dev/pbus/pbus0
-CBL=/sys/kernel/debug/pbus-cable/pbus-cable
-SLV=/sys/kernel/debug/pbus/remote0
 DROPS=${PBUS_LOST_EDGES:-20}
-PBUSCTL=$(find_tool pbusctl)
-[ -n "$PBUSCTL" ] || skip_all "no pbusctl"
-for m in pbus_rproc pbus_remote pbus_rpmsg; do
-	! grep -q "^$m " /proc/modules || skip_all "$m is loaded (it would share the bus)"
-done
 grep -qw threadirqs /proc/cmdline && diag "kernel runs with threadirqs"
-pc() { "$PBUSCTL" -d "$DEV" "$@"; }
-mstat() { pc stats 2>/dev/null | sed -n "s/^$1 //p"; }
-sstat() { sed -n "s/^$1 //p" "$SLV/stats"; }
 
 unload_modules pbus pbus_cable
 dmesg_mark

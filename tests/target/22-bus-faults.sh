@@ -22,22 +22,17 @@
 # PBUS_FAULT_SLACK_MS (added to the time bound of b) for process start-up and
 # guest scheduling, default 500).
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/target/cable-lib.sh
+. "$(dirname "$0")/cable-lib.sh"
 
-DEV=${PBUS_DEV:-/dev/pbus/pbus0}
-BYTES=${PBUS_FAULT_BYTES:-524288}
-SECS=${PBUS_FAULT_SECONDS:-100}
-BYTES_D=${PBUS_FAULT_BYTES_D:-131072}
-SECS_D=${PBUS_FAULT_SECONDS_D:-40}
+BYTES=${PBUS_FAULT_BYTES:-$(scaled 524288)}
+SECS=${PBUS_FAULT_SECONDS:-$(scaled 100)}
+BYTES_D=${PBUS_FAULT_BYTES_D:-$(scaled 131072)}
+SECS_D=${PBUS_FAULT_SECONDS_D:-$(scaled 40)}
 SLACK_MS=${PBUS_FAULT_SLACK_MS:-500}
-CBL=/sys/kernel/debug/pbus-cable/pbus-cable
 BUSDBG=/sys/kernel/debug/pbus/$(basename "$DEV")
 
-PBUSCTL=${PBUSCTL:-$(find_tool pbusctl)}
-[ -n "$PBUSCTL" ] || skip_all "no pbusctl"
 command -v modprobe >/dev/null 2>&1 || skip_all "no modprobe"
-for m in pbus_rproc pbus_remote pbus_rpmsg; do
-	! grep -q "^$m " /proc/modules || skip_all "$m is loaded (it would share the bus)"
-done
 
 T=$(mktemp -d /tmp/pbus-faults.XXXXXX) || exit 1
 was_loaded=
@@ -50,10 +45,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-pc() { "$PBUSCTL" -d "$DEV" "$@"; }
-# stat KEY: master counter (PBUS_IOC_STATS); cstat KEY: cable counter (a.line_ops)
-mstat() { pc stats 2>/dev/null | sed -n "s/^$1 //p"; }
-cstat() { sed -n "s/^$1 //p" "$CBL/stats"; }
+# the master's counters on one line
 stats_line() { pc stats 2>/dev/null | tr '\n' ' '; }
 # rand MAX: a random number in [0, MAX)
 rand() { echo $(( $(od -An -N4 -tu4 /dev/urandom | tr -d ' ') % $1 )); }
@@ -194,7 +186,7 @@ REG=$((win < 262144 ? win : 262144))
 if init_region; then ok "region of $REG bytes initialised, faults off"; else not_ok "region of $REG bytes initialised"; fi
 
 # ---- a) ------------------------------------------------------------------
-fault_round "a) set_multiple" "$BYTES" "$SECS" 8
+fault_round "a) set_multiple" "$BYTES" "$SECS" "$(scaled 8)"
 
 # ---- b) stuck lines --------------------------------------------------------
 tmo=$(sed -n 's/^timeout_us //p' "$BUSDBG/info")
@@ -294,7 +286,7 @@ if unload_bus && load_bus multiple=0 no_set_multiple=1; then
 	sm=$(pc info | sed -n 's/^set_multiple //p')
 	assert_eq "d) cable multiple=0, master no_set_multiple=1: master reports set_multiple" 0 "$sm"
 	if init_region; then ok "d) region of $REG bytes initialised"; else not_ok "d) region of $REG bytes initialised"; fi
-	fault_round "d) no set_multiple" "$BYTES_D" "$SECS_D" 4
+	fault_round "d) no set_multiple" "$BYTES_D" "$SECS_D" "$(scaled 4)"
 	sm=$(( $(cstat a.set_multiple) + $(cstat a.get_multiple) ))
 	assert_eq "d) side a saw no get/set_multiple calls" 0 "$sm"
 else

@@ -15,29 +15,21 @@
 
 # shellcheck source=tests/target/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/target/rproc-lib.sh
 . "$(dirname "$0")/rproc-lib.sh"
 
-N=${RPMSG_ECHO_N:-10000}
+N=${RPMSG_ECHO_N:-$(scaled 10000)}
 ECHO=${RPMSG_ECHO_ADDR:-0x400}
 FLIP=${RPMSG_FLIP_EVERY:-1000}
 RECOVER_S=${RPMSG_RECOVER_S:-15}
 GOOD=pbus-remote-fw.elf
 DEVS=/sys/bus/rpmsg/devices
 
-# chan NAME: an rpmsg device of channel NAME exists
-chan() { ls -d "$DEVS"/*."$1".* >/dev/null 2>&1; }
-no_chan() { ! chan "$1"; }
 # rpmsg_stat KEY: a counter of pbus_rpmsg's debugfs stats
 rpmsg_stat() { sed -n "s/^$1: //p" /sys/kernel/debug/pbus-rpmsg/*/stats 2>/dev/null | head -1; }
 logged_since() { dmesg_since | grep -q "$1"; }
 
-[ -d /sys/class/remoteproc ] || skip_all "no remoteproc class in this kernel"
-command -v rpmsg-echo >/dev/null || skip_all "rpmsg-echo helper not installed (make tools, deploy)"
-load_modules rpmsg_ns virtio_rpmsg_bus rpmsg_char rpmsg_ctrl ||
-	skip_all "no virtio rpmsg in this kernel"
-load_modules pbus_cable pbus pbus_remote pbus_rproc pbus_rpmsg ||
-	skip_all "pbus modules do not load"
-modprobe rpmsg_tty 2>/dev/null && T_LOADED="rpmsg_tty $T_LOADED"
+load_rpmsg_stack
 dmesg_mark
 MARK0=$T_MARK
 

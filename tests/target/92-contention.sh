@@ -9,20 +9,14 @@
 # stays 0 throughout. TAP output.
 
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/target/cable-lib.sh
+. "$(dirname "$0")/cable-lib.sh"
 
-DEV=/dev/pbus/pbus0
-CBL=/sys/kernel/debug/pbus-cable/pbus-cable
+need_gpio_tools
 DRV=/sys/bus/platform/drivers
-PBUSCTL=$(find_tool pbusctl)
-[ -n "$PBUSCTL" ] || skip_all "no pbusctl"
-command -v gpioset >/dev/null 2>&1 || skip_all "no libgpiod tools"
-for m in pbus_rproc pbus_remote pbus_rpmsg; do
-	! grep -q "^$m " /proc/modules || skip_all "$m is loaded (it would share the bus)"
-done
 T=$(mktemp -d /tmp/pbus-cont.XXXXXX) || exit 1
 trap 'rm -rf "$T"' EXIT
 
-pc() { "$PBUSCTL" -d "$DEV" "$@"; }
 # sum of the per-line counts
 contention() { awk '{ n += $2 } END { print n + 0 }' "$CBL/contention"; }
 lines() { awk '$2 > 0 { printf "%s%s", s, $1; s = "," }' "$CBL/contention"; }
@@ -39,19 +33,6 @@ traffic() {
 	head -c 8192 /dev/urandom > "$T/w"
 	pc load 0 "$T/w" && pc dump 0 8192 "$T/r" && cmp -s "$T/w" "$T/r"
 }
-find_chip() {
-	for d in /sys/bus/gpio/devices/gpiochip*; do
-		case "$(readlink "$d/of_node" 2>/dev/null)" in
-		*/pbus-cable/"$1") basename "$d"; return 0 ;;
-		esac
-	done
-	return 1
-}
-if gpioset --version 2>/dev/null | grep -q 'v1\.'; then
-	drive_b() { gpioset "$chip_b" 0=1 1=0 2=1 3=0 4=1 5=0 6=1 7=0; }
-else
-	drive_b() { gpioset -t 0 -c "$chip_b" 0=1 1=0 2=1 3=0 4=1 5=0 6=1 7=0; }
-fi
 bind() { echo "$2" > "$DRV/$1/bind" 2>/dev/null; }
 unbind() { echo "$2" > "$DRV/$1/unbind" 2>/dev/null; }
 
@@ -68,7 +49,7 @@ check0 "probe, link up"
 
 # Power-up: the remote drives D0..D7 when the master binds.
 unbind pbus-slave "$S"; unbind pbus-master "$M"
-drive_b
+gpio_set "$chip_b" 0=1 1=0 2=1 3=0 4=1 5=0 6=1 7=0
 bind pbus-master "$M"
 check0 "master bound while the remote drives D0..D7"
 bind pbus-slave "$S"

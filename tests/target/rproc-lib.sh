@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=sh
 # Helpers of the remoteproc target tests (POSIX sh, busybox), after lib.sh:
 #   . "$(dirname "$0")/lib.sh"; . "$(dirname "$0")/rproc-lib.sh"
 # RP (the remoteproc's sysfs directory) is set by the caller from find_rproc;
@@ -54,3 +55,21 @@ recovered_after() {
 		wait_for "$RECOVER_S" state_is running
 }
 
+
+# chan NAME: an rpmsg device of channel NAME exists
+chan() { ls -d /sys/bus/rpmsg/devices/*."$1".* >/dev/null 2>&1; }
+no_chan() { ! chan "$1"; }
+
+# load_rpmsg_stack: the kernel's rpmsg modules, then the pbus ones with the
+# transport (rpmsg_tty where the kernel has it); skips the test without them
+load_rpmsg_stack() {
+	[ -d /sys/class/remoteproc ] || skip_all "no remoteproc class in this kernel"
+	command -v rpmsg-echo >/dev/null ||
+		skip_all "rpmsg-echo helper not installed (make tools, deploy)"
+	load_modules rpmsg_ns virtio_rpmsg_bus rpmsg_char rpmsg_ctrl ||
+		skip_all "no virtio rpmsg in this kernel"
+	load_modules pbus_cable pbus pbus_remote pbus_rproc pbus_rpmsg ||
+		skip_all "pbus modules do not load"
+	modprobe rpmsg_tty 2>/dev/null && T_LOADED="rpmsg_tty $T_LOADED"
+	return 0
+}
