@@ -11,7 +11,7 @@
 . "$(dirname "$0")/lib.sh"
 
 DEV=${PBUS_DEV:-/dev/pbus/pbus0}
-ROUNDS=${PBUS_RW_ROUNDS:-12}
+ROUNDS=${PBUS_RW_ROUNDS:-$(scaled 12)}
 PBUSCTL=${PBUSCTL:-$(find_tool pbusctl)}
 T=$(mktemp -d /tmp/pbus-rw.XXXXXX) || exit 1
 # Not loaded yet (QEMU guest with the test cable): load, and unload after.

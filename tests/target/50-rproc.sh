@@ -22,7 +22,7 @@
 . "$(dirname "$0")/rproc-lib.sh"
 
 here=$(cd "$(dirname "$0")" && pwd)
-CYCLES=${RPROC_CYCLES:-50}
+CYCLES=${RPROC_CYCLES:-$(scaled 50)}
 RECOVER_S=${RPROC_RECOVER_S:-10}
 BANNER=${RPROC_BANNER:-pbus-remote}
 GOOD=pbus-remote-fw.elf

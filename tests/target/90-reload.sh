@@ -20,7 +20,7 @@
 # RELOAD_VMALLOC_TOL_KB (VmallocUsed growth allowed, default 256).
 . "$(dirname "$0")/lib.sh"
 
-CYCLES=${RELOAD_CYCLES:-50}
+CYCLES=${RELOAD_CYCLES:-$(scaled 50)}
 DEV=${PBUS_DEV:-/dev/pbus/pbus0}
 SLAB_TOL=${RELOAD_SLAB_TOL_KB:-128}
 VM_TOL=${RELOAD_VMALLOC_TOL_KB:-256}
