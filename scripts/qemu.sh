@@ -30,6 +30,7 @@ Files: $RUN/{console.log,qemu.pid,state} (state has PORT=, KEY=, TARGET=);
         PBUS_RUN=dir selects another run dir (a second guest);
         QEMU_DTSO="x.dtso ..." selects the overlays (default dts/qemu/*.dtso)
         QEMU_DT_DELETE="label:prop ..." deletes properties after the overlays
+        QEMU_APPEND="..." adds to the kernel command line (e.g. threadirqs)
 USAGE
 }
 die() { echo "qemu: $*" >&2; exit 1; }
@@ -177,6 +178,7 @@ for lp in ${QEMU_DT_DELETE:-}; do
 done
 
 rm -f "$RUN/console.log" "$RUN/qemu.pid"
+APPEND="$APPEND${QEMU_APPEND:+ $QEMU_APPEND}"
 qemu-system-arm "${QOPT[@]}" -kernel "$KERNEL" -initrd "$INITRD" -dtb "$DTB" \
 	-append "$APPEND" \
 	-display none -monitor none -serial "file:$RUN/console.log" \
