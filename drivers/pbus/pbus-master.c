@@ -34,6 +34,8 @@
 #define PBUS_DEF_SPIN_US	20
 #define PBUS_DEF_TIMEOUT_US	5000
 #define PBUS_DEF_RETRIES	8
+/* Above the remote's default idle timeout (100 ms): see the probe. */
+#define PBUS_PROBE_SETTLE_MS	250
 /* Clean frames before the adaptive payload doubles again. */
 #define PBUS_CLEAN_TO_GROW	16
 /* Bounds of the resync sequence. */
@@ -1163,6 +1165,15 @@ static int pbus_master_probe(struct platform_device *pdev)
 
 	mutex_lock(&bus->lock);
 	ret = pbus_link_up_locked(bus);
+	if (ret) {
+		/*
+		 * Setting up our lines may have looked like a request to a
+		 * remote that was already listening: it then waits in a frame
+		 * until its idle timeout drops it. Ask again after that.
+		 */
+		msleep(PBUS_PROBE_SETTLE_MS);
+		ret = pbus_link_up_locked(bus);
+	}
 	mutex_unlock(&bus->lock);
 	if (ret)
 		dev_info(dev, "remote absent (%d); retrying on first use\n",
