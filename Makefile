@@ -194,23 +194,21 @@ check-raspi2b:
 
 # The remoteproc tests on a bus without a reset line (reset-gpios is optional): the same
 # guest with the master's reset-gpios deleted from its DT; a crashed or hung remote must be
-# halted by STOP (52-rproc-halt). The guest boots with threadirqs (forced IRQ threading, as
-# many Pi users run it): the lost-edge test runs there too (14-slave-context needs the RESET
-# line it pulses). About 2 minutes.
-NORESET_TESTS	:= 16-lost-edge 50-rproc 52-rproc-halt
+# halted by STOP (52-rproc-halt). About 1.5 minutes. (Not with threadirqs: Debian 6.1's
+# setup_forced_irqthreads() enables a static key before jump labels are ready on ARM and
+# warns at boot; forced threading is the RT lane's, make check-rt.)
+NORESET_TESTS	:= 50-rproc 52-rproc-halt
 NORESET_RUN	:= $(CURDIR)/.cache/arm/run-noreset
 check-no-reset:
 	export PBUS_RUN=$(NORESET_RUN); trap 'scripts/qemu.sh stop >/dev/null' EXIT; \
-	scripts/qemu.sh stop >/dev/null; QEMU_DT_DELETE=pbus_master0:reset-gpios QEMU_APPEND=threadirqs scripts/qemu.sh start; \
+	scripts/qemu.sh stop >/dev/null; QEMU_DT_DELETE=pbus_master0:reset-gpios scripts/qemu.sh start; \
 	BUILD=$(CHECK_O) scripts/deploy.sh; rc=0; \
 	scripts/qemu.sh ssh 'grep -q "^reset_line 0" /sys/kernel/debug/pbus/pbus0/info || \
 		{ modprobe pbus_cable && modprobe pbus && grep -q "^reset_line 0" /sys/kernel/debug/pbus/pbus0/info; }' || \
 		{ echo "check-no-reset: the master still has a reset line" >&2; rc=1; }; \
 	for t in $(NORESET_TESTS); do scripts/qemu.sh ssh /usr/local/share/pbus/tests/run-target.sh $$t || rc=1; done; \
 	! scripts/qemu.sh ssh dmesg | grep -E 'Oops|WARNING:|BUG:|possible circular locking|Unable to handle' || rc=1; \
-	scripts/qemu.sh ssh 'grep -qw threadirqs /proc/cmdline' || \
-		{ echo "check-no-reset: the guest did not boot with threadirqs" >&2; rc=1; }; \
-	[ $$rc = 0 ] && echo "check-no-reset: $(NORESET_TESTS) passed without a reset line, threadirqs, kernel log clean" || \
+	[ $$rc = 0 ] && echo "check-no-reset: $(NORESET_TESTS) passed without a reset line, kernel log clean" || \
 		{ echo "check-no-reset: FAILED (console: $(NORESET_RUN)/console.log)" >&2; exit 1; }
 # PREEMPT_RT lane: Debian's rt-armmp kernel (forced-threaded IRQs, sleeping spinlock_t), its
 # headers in .cache/arm-rt (same version as the armmp kbuild/source), a W=1 build against
