@@ -6,12 +6,14 @@
 # serialize without corrupting each other. TAP output.
 #
 # Env: PBUS_DEV (default /dev/pbus/pbus0), PBUSCTL (default: found in PATH
-# or next to this script), PBUS_RW_ROUNDS (default 12).
+# or next to this script), PBUS_RW_ROUNDS (default 12), PBUS_RW_LOADS (loads per
+# concurrent writer, default 3; both scaled by PBUS_TEST_SCALE).
 
 . "$(dirname "$0")/lib.sh"
 
 DEV=${PBUS_DEV:-/dev/pbus/pbus0}
 ROUNDS=${PBUS_RW_ROUNDS:-$(scaled 12)}
+LOADS=${PBUS_RW_LOADS:-$(scaled 3)}
 PBUSCTL=${PBUSCTL:-$(find_tool pbusctl)}
 T=$(mktemp -d /tmp/pbus-rw.XXXXXX) || exit 1
 # Not loaded yet (QEMU guest with the test cable): load, and unload after.
@@ -96,7 +98,7 @@ else
 	ok "unclaimed write refused ($(tr '\n' ' ' < "$T/err"))"
 fi
 
-# Concurrent writers: four processes, disjoint 64 KiB ranges, 3 loads each.
+# Concurrent writers: four processes, disjoint 64 KiB ranges, LOADS loads each.
 j=0
 while [ $j -lt 4 ]; do
 	dd if=/dev/urandom of="$T/c$j" bs=65536 count=1 2>/dev/null
@@ -107,7 +109,7 @@ pids=
 while [ $j -lt 4 ]; do
 	(
 		k=0
-		while [ $k -lt 3 ]; do
+		while [ $k -lt "$LOADS" ]; do
 			"$PBUSCTL" -d "$DEV" load $((j * 65536 % win)) "$T/c$j" ||
 				exit 1
 			k=$((k + 1))
