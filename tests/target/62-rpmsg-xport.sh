@@ -18,6 +18,8 @@
 
 CYCLES=${XPORT_CYCLES:-$(scaled 40)}
 PP_N=${XPORT_PINGPONG_N:-$(scaled 2000)}
+# at least twice the in-flight window of 256 (the client refuses count < window)
+[ "$PP_N" -ge 512 ] || PP_N=512
 ECHO=0x400
 GOOD=pbus-remote-fw.elf
 EVIDX=pbus-remote-fw-evidx.elf
