@@ -91,6 +91,9 @@
 #define PBUS_RP_IDLE_MS		1000	/* idle wake-up of the thread */
 #define PBUS_RP_BRIDGE_QLEN	16
 
+/* The slot header of the register contract is the endpoint layer's. */
+static_assert(PBUS_EPT_SLOT_HDR == PBUS_RP_MBOX_SLOT_HDR);
+
 static unsigned int mbox_slots = 16;
 module_param(mbox_slots, uint, 0444);
 MODULE_PARM_DESC(mbox_slots,

@@ -75,6 +75,7 @@
 #include <linux/notifier.h>
 #include <linux/of.h>
 #include <linux/remoteproc.h>
+#include <linux/rpmsg/ns.h>
 #include <linux/seq_file.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -93,13 +94,10 @@
 
 #include "pbus_compat.h"
 #include "pbus_rpmsg.h"
+#include "pbus_rpmsg_ept.h"
 
 #define PBUS_RPMSG_REG(off)	(PBUS_REMOTE_REG_BASE + PBUS_REMOTE_REG_USER + (off))
 
-#define PBUS_RPMSG_HDR_LEN	16	/* struct rpmsg_hdr of virtio_rpmsg_bus */
-#define PBUS_RPMSG_NS_ADDR	53	/* the name service's address */
-#define PBUS_RPMSG_NS_CREATE	0
-#define PBUS_RPMSG_NAME_SIZE	32
 #define PBUS_RPMSG_MAX_CHANS	16	/* static channels per remote */
 #define PBUS_RPMSG_MAX_SLOT	(PBUS_RP_MBOX_SLOT_HDR + SZ_4K)
 #define PBUS_RPMSG_MAX_SLOTS	1024
@@ -108,37 +106,27 @@
 #define PBUS_RPMSG_RETRY_MS	10	/* after a bus error or a full inbox */
 /* tx staging: messages taken off the tx vring, not yet in the inbox */
 #define PBUS_RPMSG_STAGE	4096	/* power of two: 2 MiB */
-#define PBUS_RPMSG_STAGE_MSG	512	/* virtio_rpmsg_bus's buffer size */
+#define PBUS_RPMSG_STAGE_MSG	PBUS_EPT_BUF_SIZE	/* virtio_rpmsg_bus's buffers */
 #define PBUS_RPMSG_STAGE_SLOT	(PBUS_RP_MBOX_SLOT_HDR + PBUS_RPMSG_STAGE_MSG)
 /* first read of an outbox slot: small messages need no second one */
-#define PBUS_RPMSG_PEEK		(PBUS_RP_MBOX_SLOT_HDR + PBUS_RPMSG_HDR_LEN + 32)
+#define PBUS_RPMSG_PEEK		(PBUS_RP_MBOX_SLOT_HDR + PBUS_EPT_HDR_LEN + 32)
 
 static unsigned int poll_ms = 100;
 module_param(poll_ms, uint, 0644);
 MODULE_PARM_DESC(poll_ms,
 		 "look at the mailboxes this often even without IRQ (ms, 0 = only on IRQ and kicks)");
 
-/* Header of an rpmsg message as virtio_rpmsg_bus lays it out. */
-struct pbus_rpmsg_hdr {
-	__le32 src;
-	__le32 dst;
-	__le32 reserved;
-	__le16 len;
-	__le16 flags;
-} __packed;
-
-/* Name service announcement (payload to PBUS_RPMSG_NS_ADDR). */
-struct pbus_rpmsg_ns {
-	char name[PBUS_RPMSG_NAME_SIZE];
-	__le32 addr;
-	__le32 flags;
-} __packed;
-
-/* Slot header of a mailbox (PBUS_RP_MBOX_SLOT_HDR bytes). */
-struct pbus_rpmsg_slot_hdr {
-	__le16 len;
-	__le16 zero;
-} __packed;
+/*
+ * The wire formats: the rpmsg header and the mailbox slot header are the
+ * remote's endpoint layer's (pbus_rpmsg_ept.h), the name-service message
+ * is the kernel's struct rpmsg_ns_msg, which that layer mirrors.
+ */
+static_assert(PBUS_EPT_SLOT_HDR == PBUS_RP_MBOX_SLOT_HDR);
+static_assert(PBUS_EPT_NS_ADDR == RPMSG_NS_ADDR);
+static_assert(PBUS_EPT_NAME_SIZE == RPMSG_NAME_SIZE);
+static_assert(sizeof(struct rpmsg_ns_msg) == PBUS_EPT_NS_MSG_LEN);
+static_assert(PBUS_EPT_NS_CREATE == RPMSG_NS_CREATE);
+static_assert(PBUS_EPT_NS_DESTROY == RPMSG_NS_DESTROY);
 
 /**
  * struct pbus_rpmsg_chan - a static channel from the device tree
@@ -146,7 +134,7 @@ struct pbus_rpmsg_slot_hdr {
  * @addr: the remote's endpoint address
  */
 struct pbus_rpmsg_chan {
-	char name[PBUS_RPMSG_NAME_SIZE];
+	char name[RPMSG_NAME_SIZE];
 	u32 addr;
 };
 
@@ -477,7 +465,7 @@ static int pbus_rpmsg_read_mbox(struct pbus_rpmsg *rp, u32 *ctrl)
 
 	in_end = (u64)rp->in_addr + (u64)rp->in_slots * rp->slot_size;
 	out_end = (u64)rp->out_addr + (u64)rp->out_slots * rp->slot_size;
-	if (rp->slot_size < PBUS_RP_MBOX_SLOT_HDR + PBUS_RPMSG_HDR_LEN ||
+	if (rp->slot_size < PBUS_RP_MBOX_SLOT_HDR + PBUS_EPT_HDR_LEN ||
 	    rp->slot_size > PBUS_RPMSG_MAX_SLOT || rp->slot_size % 4 ||
 	    !pbus_rpmsg_ring_ok(rp->in_addr, rp->in_slots, rp->slot_size, window) ||
 	    !pbus_rpmsg_ring_ok(rp->out_addr, rp->out_slots, rp->slot_size, window) ||
@@ -632,9 +620,9 @@ static int pbus_rpmsg_in_space(struct pbus_rpmsg *rp)
 static int pbus_rpmsg_tx_stage(struct pbus_rpmsg *rp)
 {
 	struct pbus_rpmsg_vq *vq = &rp->tx;
-	struct pbus_rpmsg_slot_hdr *sh;
 	unsigned int n = 0;
-	void *buf, *slot;
+	void *buf;
+	u8 *slot;
 	u16 head;
 	u32 len;
 	int ret;
@@ -655,7 +643,7 @@ static int pbus_rpmsg_tx_stage(struct pbus_rpmsg *rp)
 		if (ret)
 			return ret;
 		n++;
-		if (len < PBUS_RPMSG_HDR_LEN || len > PBUS_RPMSG_STAGE_MSG ||
+		if (len < PBUS_EPT_HDR_LEN || len > PBUS_RPMSG_STAGE_MSG ||
 		    len > rp->slot_size - PBUS_RP_MBOX_SLOT_HDR) {
 			/* cannot be sent: give it back, as a failed send */
 			dev_warn_ratelimited(rp->dev, "tx message of %u bytes does not fit a %u-byte slot: dropped\n",
@@ -666,9 +654,7 @@ static int pbus_rpmsg_tx_stage(struct pbus_rpmsg *rp)
 		}
 		slot = rp->stage + (rp->stage_head % PBUS_RPMSG_STAGE) *
 				   PBUS_RPMSG_STAGE_SLOT;
-		sh = slot;
-		sh->len = cpu_to_le16(len);
-		sh->zero = 0;
+		pbus_ept_slot_hdr_encode(slot, len);
 		memcpy(slot + PBUS_RP_MBOX_SLOT_HDR, buf, len);
 		rp->stage_head++;
 		pbus_rpmsg_vq_put(vq, head, 0);
@@ -685,12 +671,12 @@ static int pbus_rpmsg_tx_stage(struct pbus_rpmsg *rp)
  */
 static int pbus_rpmsg_tx(struct pbus_rpmsg *rp, bool *irq)
 {
-	struct pbus_rpmsg_slot_hdr *sh;
 	unsigned long flags;
 	unsigned int n = 0;
 	int staged, ret = 0;
 	bool empty;
-	void *slot;
+	u8 *slot;
+	u16 len;
 
 	spin_lock_irqsave(&rp->stage_lock, flags);
 	staged = pbus_rpmsg_tx_stage(rp);
@@ -721,9 +707,9 @@ static int pbus_rpmsg_tx(struct pbus_rpmsg *rp, bool *irq)
 
 		slot = rp->stage + (rp->stage_tail % PBUS_RPMSG_STAGE) *
 				   PBUS_RPMSG_STAGE_SLOT;
-		sh = slot;
+		pbus_ept_slot_hdr_decode(slot, &len);	/* staged: well-formed */
 		ret = pbus_write(rp->bus, pbus_rpmsg_in_slot(rp, rp->in_head),
-				 slot, PBUS_RP_MBOX_SLOT_HDR + le16_to_cpu(sh->len));
+				 slot, PBUS_RP_MBOX_SLOT_HDR + len);
 		if (ret) {
 			rp->bus_errors++;
 			break;	/* staged still: redone */
@@ -756,19 +742,20 @@ static int pbus_rpmsg_tx(struct pbus_rpmsg *rp, bool *irq)
 static void pbus_rpmsg_rx_ns(struct pbus_rpmsg *rp, const struct pbus_rpmsg_chan *chan,
 			     void *buf, u16 head)
 {
-	struct pbus_rpmsg_hdr *hdr = buf;
-	struct pbus_rpmsg_ns *ns = buf + sizeof(*hdr);
+	struct rpmsg_ns_msg *ns = buf + PBUS_EPT_HDR_LEN;
+	struct pbus_ept_hdr hdr = {
+		.src = chan->addr,
+		.dst = RPMSG_NS_ADDR,
+		.len = sizeof(*ns),
+	};
 
-	hdr->src = cpu_to_le32(chan->addr);
-	hdr->dst = cpu_to_le32(PBUS_RPMSG_NS_ADDR);
-	hdr->reserved = 0;
-	hdr->len = cpu_to_le16(sizeof(*ns));
-	hdr->flags = 0;
+	/* little-endian: the rpmsg vdev is legacy virtio on an LE host */
+	pbus_ept_hdr_encode(buf, &hdr);
 	memset(ns, 0, sizeof(*ns));
 	strscpy(ns->name, chan->name, sizeof(ns->name));
-	ns->addr = cpu_to_le32(chan->addr);
-	ns->flags = cpu_to_le32(PBUS_RPMSG_NS_CREATE);
-	pbus_rpmsg_vq_put(&rp->rx, head, sizeof(*hdr) + sizeof(*ns));
+	ns->addr = __cpu_to_rpmsg32(true, chan->addr);
+	ns->flags = __cpu_to_rpmsg32(true, RPMSG_NS_CREATE);
+	pbus_rpmsg_vq_put(&rp->rx, head, PBUS_EPT_HDR_LEN + sizeof(*ns));
 }
 
 /*
@@ -777,24 +764,27 @@ static void pbus_rpmsg_rx_ns(struct pbus_rpmsg *rp, const struct pbus_rpmsg_chan
  */
 static int pbus_rpmsg_read_slot(struct pbus_rpmsg *rp)
 {
-	struct pbus_rpmsg_slot_hdr *sh = (void *)rp->slot;
-	struct pbus_rpmsg_hdr *hdr = (void *)(rp->slot + PBUS_RP_MBOX_SLOT_HDR);
 	u32 addr = pbus_rpmsg_out_slot(rp, rp->out_tail);
 	u32 peek = min_t(u32, PBUS_RPMSG_PEEK, rp->slot_size);
-	u32 len, total;
+	struct pbus_ept_hdr hdr;
+	u32 total;
+	bool zero;
+	u16 len;
 	int ret;
 
 	ret = pbus_read(rp->bus, addr, rp->slot, peek);
 	if (ret)
 		return ret;
 
-	len = le16_to_cpu(sh->len);
-	if (sh->zero || len < PBUS_RPMSG_HDR_LEN ||
+	/* peek >= slot header + rpmsg header: the slot size was checked */
+	zero = pbus_ept_slot_hdr_decode(rp->slot, &len);
+	pbus_ept_hdr_decode(rp->slot + PBUS_RP_MBOX_SLOT_HDR, &hdr);
+	if (!zero || len < PBUS_EPT_HDR_LEN ||
 	    len > rp->slot_size - PBUS_RP_MBOX_SLOT_HDR ||
-	    le16_to_cpu(hdr->len) != len - PBUS_RPMSG_HDR_LEN) {
-		dev_warn_ratelimited(rp->dev, "outbox message %u malformed (slot len %u, zero %u, rpmsg len %u): dropped\n",
-				     rp->out_tail, len, le16_to_cpu(sh->zero),
-				     le16_to_cpu(hdr->len));
+	    hdr.len != len - PBUS_EPT_HDR_LEN) {
+		dev_warn_ratelimited(rp->dev, "outbox message %u malformed (slot len %u%s, rpmsg len %u): dropped\n",
+				     rp->out_tail, len,
+				     zero ? "" : ", reserved bits set", hdr.len);
 		return 0;
 	}
 
@@ -867,7 +857,7 @@ static int pbus_rpmsg_rx(struct pbus_rpmsg *rp, bool *irq)
 		rp->rx_blocked = false;
 
 		if (rp->ns_next < rp->nchans) {
-			if (blen < PBUS_RPMSG_HDR_LEN + sizeof(struct pbus_rpmsg_ns)) {
+			if (blen < PBUS_EPT_HDR_LEN + sizeof(struct rpmsg_ns_msg)) {
 				ret = -EPROTO;
 				break;
 			}
@@ -1326,8 +1316,8 @@ static void pbus_rpmsg_parse_chans(struct pbus_rpmsg *rp)
 		}
 		if (of_property_read_string(child, "channel-name", &name) ||
 		    of_property_read_u32(child, "reg", &addr) ||
-		    strlen(name) >= PBUS_RPMSG_NAME_SIZE ||
-		    addr == PBUS_RPMSG_NS_ADDR) {
+		    strlen(name) >= RPMSG_NAME_SIZE ||
+		    addr == RPMSG_NS_ADDR) {
 			dev_warn(rp->dev, "%pOF: bad static rpmsg channel: ignored\n",
 				 child);
 			continue;
