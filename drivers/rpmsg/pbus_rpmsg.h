@@ -88,6 +88,7 @@ u16 pbus_rpmsg_vq_avail_idx(struct pbus_rpmsg_vq *vq);
 #define PBUS_RPMSG_REG(off)	(PBUS_REMOTE_REG_BASE + PBUS_REMOTE_REG_USER + (off))
 
 #define PBUS_RPMSG_MAX_CHANS	16	/* static channels per remote */
+#define PBUS_RPMSG_NS_MAX	256	/* highest ns_max_channels */
 #define PBUS_RPMSG_MAX_SLOT	(PBUS_RP_MBOX_SLOT_HDR + SZ_4K)
 #define PBUS_RPMSG_MAX_SLOTS	1024
 #define PBUS_RPMSG_MAX_VRING	1024
@@ -101,7 +102,7 @@ u16 pbus_rpmsg_vq_avail_idx(struct pbus_rpmsg_vq *vq);
 #define PBUS_RPMSG_PEEK		(PBUS_RP_MBOX_SLOT_HDR + PBUS_EPT_HDR_LEN + 32)
 
 /**
- * struct pbus_rpmsg_chan - a static channel from the device tree
+ * struct pbus_rpmsg_chan - a channel: static (device tree) or announced
  * @name: rpmsg channel name
  * @addr: the remote's endpoint address
  */
@@ -155,6 +156,13 @@ struct pbus_rpmsg_chan {
  * @tx_blocked: the inbox was full at the last attempt
  * @rx_blocked: the rx vring had no buffer at the last attempt
  * @ns_next: next static channel to announce
+ * @ns_live: channels the remote announced in this session and did not
+ *	destroy (PBUS_RPMSG_NS_MAX entries), under @mutex like all @ns_*
+ * @ns_nlive: entries in @ns_live
+ * @ns_known: @ns_live holds every channel the remote announced to this
+ *	binding (the session began with its announcements: not taken over)
+ * @ns_tokens: announcements the remote may send now, in 1/HZ units
+ * @ns_stamp: jiffies of the last refill of @ns_tokens
  * @slot: one slot, for transfers
  * @stage: tx staging ring, PBUS_RPMSG_STAGE slots of PBUS_RPMSG_STAGE_SLOT
  * @stage_head: messages staged
@@ -168,6 +176,13 @@ struct pbus_rpmsg_chan {
  * @bus_errors: failed bus transfers (retried)
  * @sessions: remote boots seen
  * @bindings: bindings of the virtio driver seen
+ * @ns_rx: name-service messages from the remote
+ * @ns_created: creations passed to the name service
+ * @ns_destroyed: destructions passed to the name service
+ * @ns_over_limit: creations dropped: ns_max_channels live already
+ * @ns_over_rate: announcements dropped: faster than ns_rate
+ * @ns_duplicates: creations dropped: the channel is live already
+ * @ns_unknown: destructions dropped: the channel was never announced
  */
 struct pbus_rpmsg {
 	struct rproc *rproc;
@@ -213,6 +228,11 @@ struct pbus_rpmsg {
 	bool tx_blocked;
 	bool rx_blocked;
 	unsigned int ns_next;
+	struct pbus_rpmsg_chan *ns_live;
+	unsigned int ns_nlive;
+	bool ns_known;
+	u64 ns_tokens;
+	unsigned long ns_stamp;
 	u8 *slot;
 	u8 *stage;
 	u32 stage_head;
@@ -227,6 +247,13 @@ struct pbus_rpmsg {
 	unsigned long bus_errors;
 	unsigned long sessions;
 	unsigned long bindings;
+	unsigned long ns_rx;
+	unsigned long ns_created;
+	unsigned long ns_destroyed;
+	unsigned long ns_over_limit;
+	unsigned long ns_over_rate;
+	unsigned long ns_duplicates;
+	unsigned long ns_unknown;
 };
 
 /* pbus_rpmsg_mbox.c */
@@ -240,6 +267,9 @@ void pbus_rpmsg_parse_chans(struct pbus_rpmsg *rp);
 void pbus_rpmsg_ns_static(struct pbus_rpmsg *rp,
 			  const struct pbus_rpmsg_chan *chan, void *buf,
 			  u16 head);
+void pbus_rpmsg_ns_reset(struct pbus_rpmsg *rp);
+void pbus_rpmsg_ns_begin(struct pbus_rpmsg *rp, bool known);
+bool pbus_rpmsg_ns_filter(struct pbus_rpmsg *rp, const u8 *msg, u32 len);
 
 /* pbus_rpmsg_debugfs.c */
 void pbus_rpmsg_debugfs_add(struct pbus_rpmsg *rp, struct dentry *root);

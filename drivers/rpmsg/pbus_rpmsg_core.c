@@ -378,6 +378,8 @@ static int pbus_rpmsg_setup(struct pbus_rpmsg *rp)
 	} else {
 		rp->ns_next = rp->nchans;
 	}
+	/* the remote announces every channel now, unless taken over */
+	pbus_rpmsg_ns_begin(rp, !rp->ns_next);
 
 	rp->fresh = false;
 	rp->ready = true;
@@ -510,6 +512,7 @@ static void pbus_rpmsg_reset_session(struct pbus_rpmsg *rp)
 	rp->tx_blocked = false;
 	rp->rx_blocked = false;
 	rp->forge_rx = 0;
+	pbus_rpmsg_ns_reset(rp);
 	spin_lock_irqsave(&rp->stage_lock, flags);
 	rp->tx_ready = false;
 	rp->tx_irq = false;
@@ -646,7 +649,9 @@ static void *pbus_rpmsg_attach(struct rproc *rproc, struct pbus *bus)
 		return ERR_PTR(-ENOMEM);
 	rp->slot = kmalloc(PBUS_RPMSG_MAX_SLOT, GFP_KERNEL);
 	rp->stage = vmalloc(array_size(PBUS_RPMSG_STAGE, PBUS_RPMSG_STAGE_SLOT));
-	if (!rp->slot || !rp->stage) {
+	rp->ns_live = kcalloc(PBUS_RPMSG_NS_MAX, sizeof(*rp->ns_live),
+			      GFP_KERNEL);
+	if (!rp->slot || !rp->stage || !rp->ns_live) {
 		ret = -ENOMEM;
 		goto err_free;
 	}
@@ -678,6 +683,7 @@ static void *pbus_rpmsg_attach(struct rproc *rproc, struct pbus *bus)
 	return rp;
 
 err_free:
+	kfree(rp->ns_live);
 	vfree(rp->stage);
 	kfree(rp->slot);
 	kfree(rp);
@@ -696,6 +702,7 @@ static void pbus_rpmsg_detach(void *ctx)
 	pbus_rpmsg_quiesce(rp);
 	pbus_rpmsg_pool_exit(&rp->pool);
 	mutex_destroy(&rp->mutex);
+	kfree(rp->ns_live);
 	vfree(rp->stage);
 	kfree(rp->slot);
 	kfree(rp);

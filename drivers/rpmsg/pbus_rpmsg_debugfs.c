@@ -66,6 +66,15 @@ static int pbus_rpmsg_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "sessions: %lu\n", rp->sessions);
 	seq_printf(m, "bindings: %lu\n", rp->bindings);
 	seq_printf(m, "static_channels: %u\n", rp->nchans);
+	seq_printf(m, "ns_rx: %lu\n", rp->ns_rx);
+	seq_printf(m, "ns_channels: %u\n", rp->ns_nlive);
+	seq_printf(m, "ns_known: %d\n", rp->ns_known);
+	seq_printf(m, "ns_created: %lu\n", rp->ns_created);
+	seq_printf(m, "ns_destroyed: %lu\n", rp->ns_destroyed);
+	seq_printf(m, "ns_over_limit: %lu\n", rp->ns_over_limit);
+	seq_printf(m, "ns_over_rate: %lu\n", rp->ns_over_rate);
+	seq_printf(m, "ns_duplicates: %lu\n", rp->ns_duplicates);
+	seq_printf(m, "ns_unknown: %lu\n", rp->ns_unknown);
 	mutex_unlock(&rp->mutex);
 
 	return 0;

@@ -331,6 +331,9 @@ int pbus_rpmsg_rx(struct pbus_rpmsg *rp, bool *irq)
 			rp->malformed++;
 			continue;	/* the rx buffer stays available */
 		}
+		if (!pbus_rpmsg_ns_filter(rp, rp->slot + PBUS_RP_MBOX_SLOT_HDR,
+					  len))
+			continue;	/* dropped, counted: the same */
 		memcpy(buf, rp->slot + PBUS_RP_MBOX_SLOT_HDR, len);
 		pbus_rpmsg_vq_put(vq, head, len);
 		rp->rx_msgs++;
