@@ -167,6 +167,44 @@ int pbus_ept_sendto(struct pbus_ept_ctx *ctx, struct pbus_ept *ept, u32 dst,
 }
 
 /**
+ * pbus_ept_ns_send() - send a name-service message for any channel
+ * @ctx: the context
+ * @name: channel name, not empty, shorter than PBUS_EPT_NAME_SIZE
+ * @addr: the channel's address, also the message's source
+ * @flags: PBUS_EPT_NS_CREATE or PBUS_EPT_NS_DESTROY
+ *
+ * pbus_ept_announce() announces an endpoint of the table; this announces
+ * what the caller says, whether an endpoint serves it or not (an alias,
+ * or a test of the other side's bounds).
+ *
+ * Return: 0, -EINVAL (bad @name or @flags) or the send callback's error.
+ */
+int pbus_ept_ns_send(struct pbus_ept_ctx *ctx, const char *name, u32 addr,
+		     u32 flags)
+{
+	u8 msg[PBUS_EPT_HDR_LEN + PBUS_EPT_NS_MSG_LEN];
+	struct pbus_ept_hdr hdr = {
+		.src = addr,
+		.dst = PBUS_EPT_NS_ADDR,
+		.len = PBUS_EPT_NS_MSG_LEN,
+	};
+	u8 *p = PBUS_EPT_PAYLOAD(msg);
+	size_t nlen;
+
+	nlen = name ? strnlen(name, PBUS_EPT_NAME_SIZE) : 0;
+	if (!nlen || nlen >= PBUS_EPT_NAME_SIZE ||
+	    (flags != PBUS_EPT_NS_CREATE && flags != PBUS_EPT_NS_DESTROY))
+		return -EINVAL;
+	pbus_ept_hdr_encode(msg, &hdr);
+	/* NUL-padded */
+	memset(p, 0, PBUS_EPT_NAME_SIZE);
+	memcpy(p, name, nlen);
+	pbus_ept_put_le32(p + PBUS_EPT_NAME_SIZE, addr);
+	pbus_ept_put_le32(p + PBUS_EPT_NAME_SIZE + 4, flags);
+	return pbus_ept_out(ctx, msg, sizeof(msg));
+}
+
+/**
  * pbus_ept_announce() - send a name-service message for an endpoint
  * @ctx: the context
  * @ept: an endpoint with a name
@@ -177,24 +215,11 @@ int pbus_ept_sendto(struct pbus_ept_ctx *ctx, struct pbus_ept *ept, u32 dst,
 int pbus_ept_announce(struct pbus_ept_ctx *ctx, struct pbus_ept *ept,
 		      u32 flags)
 {
-	u8 msg[PBUS_EPT_HDR_LEN + PBUS_EPT_NS_MSG_LEN];
-	struct pbus_ept_hdr hdr = {
-		.dst = PBUS_EPT_NS_ADDR,
-		.len = PBUS_EPT_NS_MSG_LEN,
-	};
-	u8 *p = PBUS_EPT_PAYLOAD(msg);
 	int ret;
 
-	if (!ept || !ept->used || !ept->name[0] ||
-	    (flags != PBUS_EPT_NS_CREATE && flags != PBUS_EPT_NS_DESTROY))
+	if (!ept || !ept->used || !ept->name[0])
 		return -EINVAL;
-	hdr.src = ept->addr;
-	pbus_ept_hdr_encode(msg, &hdr);
-	/* name[] is NUL-padded: strnlen() < PBUS_EPT_NAME_SIZE. */
-	memcpy(p, ept->name, PBUS_EPT_NAME_SIZE);
-	pbus_ept_put_le32(p + PBUS_EPT_NAME_SIZE, ept->addr);
-	pbus_ept_put_le32(p + PBUS_EPT_NAME_SIZE + 4, flags);
-	ret = pbus_ept_out(ctx, msg, sizeof(msg));
+	ret = pbus_ept_ns_send(ctx, ept->name, ept->addr, flags);
 	if (!ret)
 		ept->announced = flags == PBUS_EPT_NS_CREATE;
 	return ret;

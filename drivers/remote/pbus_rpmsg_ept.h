@@ -249,6 +249,8 @@ struct pbus_ept *pbus_ept_find(struct pbus_ept_ctx *ctx, u32 addr);
 
 int pbus_ept_sendto(struct pbus_ept_ctx *ctx, struct pbus_ept *ept, u32 dst,
 		    u8 *msg, u16 len);
+int pbus_ept_ns_send(struct pbus_ept_ctx *ctx, const char *name, u32 addr,
+		     u32 flags);
 int pbus_ept_announce(struct pbus_ept_ctx *ctx, struct pbus_ept *ept,
 		      u32 flags);
 int pbus_ept_announce_all(struct pbus_ept_ctx *ctx);
