@@ -90,6 +90,13 @@
 #define PBUS_RP_RETRY_MS	20	/* retry of a stalled message */
 #define PBUS_RP_IDLE_MS		1000	/* idle wake-up of the thread */
 #define PBUS_RP_BRIDGE_QLEN	16
+/* debugfs ns_forge: forged channels "pbus-forged" at 0x1000, 0x1001, ... */
+#define PBUS_RP_FORGE_NAME	"pbus-forged"
+#define PBUS_RP_FORGE_ADDR	0x1000
+#define PBUS_RP_FORGE_MAX	100000
+
+/* The slot header of the register contract is the endpoint layer's. */
+static_assert(PBUS_EPT_SLOT_HDR == PBUS_RP_MBOX_SLOT_HDR);
 
 static unsigned int mbox_slots = 16;
 module_param(mbox_slots, uint, 0444);
@@ -182,6 +189,11 @@ struct pbus_rp_bridge {
  * @ctx: endpoint table and counters of this boot
  * @up: services running; read without the mutex with READ_ONCE
  * @ept_bridge: the bridge's endpoint
+ * @forge_flags: test hook (debugfs ns_forge): PBUS_EPT_NS_* of the forged
+ *	announcements, under @ept_mutex like the other @forge_*
+ * @forge_left: forged announcements still to send
+ * @forge_next: index of the next (address PBUS_RP_FORGE_ADDR + index)
+ * @forge_sent: forged announcements sent for the last request
  * @task: the inbox thread while running
  * @rx_slot: one slot, the thread's buffer
  * @gone: the device was removed (bridge files see -ENODEV)
@@ -219,6 +231,10 @@ struct pbus_rp_rpmsg {
 	struct pbus_ept_ctx ctx;
 	bool up;
 	struct pbus_ept *ept_bridge;
+	u32 forge_flags;
+	u32 forge_left;
+	u32 forge_next;
+	u32 forge_sent;
 
 	struct task_struct *task;
 	u8 *rx_slot;
@@ -570,6 +586,44 @@ static int pbus_rp_rpmsg_announce(struct pbus_rp_rpmsg *mb)
 }
 
 /*
+ * Test hook: send what debugfs ns_forge asked for, the remote lying to the
+ * host's name service (channels no endpoint serves), up to
+ * PBUS_RP_RX_BUDGET per round, as fast as the outbox takes them.
+ * *@more: some are left. Return: -EAGAIN when the outbox is full.
+ */
+static int pbus_rp_rpmsg_forge(struct pbus_rp_rpmsg *mb, bool *more)
+{
+	unsigned long flags;
+	unsigned int n = 0;
+	bool ready;
+	int ret = 0;
+
+	raw_spin_lock_irqsave(&mb->lock, flags);
+	ready = mb->ctrl & PBUS_RP_MBOX_HOST_READY;
+	raw_spin_unlock_irqrestore(&mb->lock, flags);
+	if (!ready)
+		return 0;
+
+	mutex_lock(&mb->ept_mutex);
+	while (mb->forge_left && n < PBUS_RP_RX_BUDGET) {
+		ret = pbus_ept_ns_send(&mb->ctx, PBUS_RP_FORGE_NAME,
+				       PBUS_RP_FORGE_ADDR + mb->forge_next,
+				       mb->forge_flags);
+		if (ret)
+			break;
+		mb->forge_next++;
+		mb->forge_left--;
+		mb->forge_sent++;
+		n++;
+	}
+	if (ret && ret != -EAGAIN)
+		mb->forge_left = 0;	/* the rings were reset: abandoned */
+	*more = mb->forge_left && !ret;
+	mutex_unlock(&mb->ept_mutex);
+	return ret == -EAGAIN ? -EAGAIN : 0;
+}
+
+/*
  * Consume up to PBUS_RP_RX_BUDGET inbox slots. *@more: the budget ran
  * out. Return: -EAGAIN when a message stays for a retry.
  */
@@ -624,20 +678,23 @@ static int pbus_rp_rpmsg_fn(void *data)
 {
 	struct pbus_rp_rpmsg *mb = data;
 	unsigned int wait_ms;
-	bool more;
+	bool more, forge;
 	u32 seen;
 
 	while (!kthread_should_stop()) {
 		seen = pbus_rp_mbox_events(mb);
 		more = false;
+		forge = false;
 		wait_ms = PBUS_RP_IDLE_MS;
 		if (pbus_rp_services_live(mb->rp)) {
 			if (pbus_rp_rpmsg_announce(mb) == -EAGAIN)
 				wait_ms = PBUS_RP_RETRY_MS;
+			if (pbus_rp_rpmsg_forge(mb, &forge) == -EAGAIN)
+				wait_ms = PBUS_RP_RETRY_MS;
 			if (pbus_rp_rpmsg_rx(mb, &more) == -EAGAIN)
 				wait_ms = PBUS_RP_RETRY_MS;
 		}
-		if (more) {
+		if (more || forge) {
 			cond_resched();
 			continue;
 		}
@@ -679,6 +736,8 @@ int pbus_rp_rpmsg_start(struct pbus_rp_rpmsg *mb)
 	mutex_lock(&mb->ept_mutex);
 	ret = pbus_ept_init(&mb->ctx, PBUS_EPT_BUF_SIZE, pbus_rp_mbox_send, mb);
 	mb->ctx.ns_cb = pbus_rp_ns_cb;
+	mb->forge_left = 0;
+	mb->forge_sent = 0;
 	for (i = 0; !ret && i < ARRAY_SIZE(pbus_rp_services); i++) {
 		ret = pbus_ept_create(&mb->ctx, pbus_rp_services[i].addr,
 				      pbus_rp_services[i].name,
@@ -951,7 +1010,7 @@ static int pbus_rp_mbox_show(struct seq_file *m, void *unused)
 {
 	struct pbus_rp_rpmsg *mb = m->private;
 	struct pbus_rp_bridge *br = &mb->br;
-	u32 ctrl, ih, it, oh, ot, resets, bad, irqs;
+	u32 ctrl, ih, it, oh, ot, resets, bad, irqs, forge_left, forge_sent;
 	struct pbus_ept_stats st;
 	unsigned long flags;
 	bool up;
@@ -970,6 +1029,8 @@ static int pbus_rp_mbox_show(struct seq_file *m, void *unused)
 	mutex_lock(&mb->ept_mutex);
 	st = mb->ctx.stats;
 	up = mb->up;
+	forge_left = mb->forge_left;
+	forge_sent = mb->forge_sent;
 	mutex_unlock(&mb->ept_mutex);
 
 	seq_printf(m, "slots: %u\nslot_size: %u\n", mb->slots, mb->slot_size);
@@ -987,6 +1048,8 @@ static int pbus_rp_mbox_show(struct seq_file *m, void *unused)
 		   st.malformed, st.oversize, st.unknown_dst);
 	seq_printf(m, "ns_rx: %u\ntx: %u\ntx_full: %u\ntx_err: %u\n", st.ns_rx,
 		   st.tx, st.tx_full, st.tx_err);
+	seq_printf(m, "ns_forge_left: %u\nns_forge_sent: %u\n", forge_left,
+		   forge_sent);
 
 	spin_lock(&br->lock);
 	seq_printf(m, "bridge: %s open %u queued %u peer %s%#x rx %u rx_full %u rx_nobody %u tx %u\n",
@@ -998,14 +1061,72 @@ static int pbus_rp_mbox_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(pbus_rp_mbox);
 
+/*
+ * Test hook: "create N" or "destroy N" (N <= PBUS_RP_FORGE_MAX) makes the
+ * remote lie to the host's name service: N announcements of channels
+ * PBUS_RP_FORGE_NAME at PBUS_RP_FORGE_ADDR + 0 .. N - 1, which no
+ * endpoint serves, sent by the rpmsg thread as fast as the outbox takes
+ * them (mbox: ns_forge_left, ns_forge_sent). A new request replaces the
+ * one in progress. Running only (-ENOTCONN).
+ */
+static ssize_t pbus_rp_ns_forge_write(struct file *file,
+				      const char __user *ubuf, size_t count,
+				      loff_t *ppos)
+{
+	struct pbus_rp_rpmsg *mb = file->private_data;
+	char buf[32], what[8];
+	unsigned int n;
+	u32 flags;
+	int ret = 0;
+
+	if (!count || count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	if (sscanf(buf, "%7s %u", what, &n) != 2 || n > PBUS_RP_FORGE_MAX)
+		return -EINVAL;
+	if (!strcmp(what, "create"))
+		flags = PBUS_EPT_NS_CREATE;
+	else if (!strcmp(what, "destroy"))
+		flags = PBUS_EPT_NS_DESTROY;
+	else
+		return -EINVAL;
+
+	mutex_lock(&mb->ept_mutex);
+	if (!mb->up) {
+		ret = -ENOTCONN;
+	} else {
+		mb->forge_flags = flags;
+		mb->forge_left = n;
+		mb->forge_next = 0;
+		mb->forge_sent = 0;
+	}
+	mutex_unlock(&mb->ept_mutex);
+	if (ret)
+		return ret;
+	pbus_rp_rpmsg_kick(mb);
+	return count;
+}
+
+static const struct file_operations pbus_rp_ns_forge_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = pbus_rp_ns_forge_write,
+	.llseek = noop_llseek,
+};
+
 /**
- * pbus_rp_rpmsg_debugfs() - create the "mbox" file
+ * pbus_rp_rpmsg_debugfs() - create the "mbox" and "ns_forge" files
  * @mb: the mailboxes
  * @dir: the remote's debugfs directory
  */
 void pbus_rp_rpmsg_debugfs(struct pbus_rp_rpmsg *mb, struct dentry *dir)
 {
 	debugfs_create_file("mbox", 0444, dir, mb, &pbus_rp_mbox_fops);
+	if (mb->slots)
+		debugfs_create_file("ns_forge", 0200, dir, mb,
+				    &pbus_rp_ns_forge_fops);
 }
 
 /* ---------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only OR MIT
 /*
  * rpmsg endpoint layer of the pbus remote processor: endpoint table,
- * header encoding, dispatch of received messages and name-service
- * announcements. Portable: see pbus_rpmsg_ept.h.
+ * dispatch of received messages and name-service announcements (the
+ * encoders of the wire formats are inline in pbus_rpmsg_ept.h, shared with
+ * the host's transport). Portable: see pbus_rpmsg_ept.h.
  *
  * Every length comes from the other side and is checked before use: a
  * received slot must hold a whole message (slot header length at most
@@ -16,30 +17,6 @@
 #else
 #include <string.h>
 #endif
-
-static void put_le16(u8 *p, u16 v)
-{
-	p[0] = v & 0xff;
-	p[1] = v >> 8;
-}
-
-static void put_le32(u8 *p, u32 v)
-{
-	p[0] = v & 0xff;
-	p[1] = (v >> 8) & 0xff;
-	p[2] = (v >> 16) & 0xff;
-	p[3] = v >> 24;
-}
-
-static u16 get_le16(const u8 *p)
-{
-	return (u16)(p[0] | p[1] << 8);
-}
-
-static u32 get_le32(const u8 *p)
-{
-	return (u32)p[0] | (u32)p[1] << 8 | (u32)p[2] << 16 | (u32)p[3] << 24;
-}
 
 /**
  * pbus_ept_init() - set up an empty endpoint table
@@ -63,45 +40,6 @@ int pbus_ept_init(struct pbus_ept_ctx *ctx, u16 buf_size,
 	ctx->send = send;
 	ctx->priv = priv;
 	return 0;
-}
-
-/**
- * pbus_ept_hdr_encode() - write a 16-byte rpmsg header
- * @buf: PBUS_EPT_HDR_LEN bytes
- * @hdr: the fields
- */
-void pbus_ept_hdr_encode(u8 *buf, const struct pbus_ept_hdr *hdr)
-{
-	put_le32(buf, hdr->src);
-	put_le32(buf + 4, hdr->dst);
-	put_le32(buf + 8, hdr->reserved);
-	put_le16(buf + 12, hdr->len);
-	put_le16(buf + 14, hdr->flags);
-}
-
-/**
- * pbus_ept_hdr_decode() - read a 16-byte rpmsg header
- * @buf: PBUS_EPT_HDR_LEN bytes
- * @hdr: the fields
- */
-void pbus_ept_hdr_decode(const u8 *buf, struct pbus_ept_hdr *hdr)
-{
-	hdr->src = get_le32(buf);
-	hdr->dst = get_le32(buf + 4);
-	hdr->reserved = get_le32(buf + 8);
-	hdr->len = get_le16(buf + 12);
-	hdr->flags = get_le16(buf + 14);
-}
-
-/**
- * pbus_ept_slot_hdr_encode() - write a mailbox slot header
- * @buf: PBUS_EPT_SLOT_HDR bytes
- * @len: bytes of the message that follows
- */
-void pbus_ept_slot_hdr_encode(u8 *buf, u16 len)
-{
-	put_le16(buf, len);
-	put_le16(buf + 2, 0);
 }
 
 /**
@@ -229,6 +167,44 @@ int pbus_ept_sendto(struct pbus_ept_ctx *ctx, struct pbus_ept *ept, u32 dst,
 }
 
 /**
+ * pbus_ept_ns_send() - send a name-service message for any channel
+ * @ctx: the context
+ * @name: channel name, not empty, shorter than PBUS_EPT_NAME_SIZE
+ * @addr: the channel's address, also the message's source
+ * @flags: PBUS_EPT_NS_CREATE or PBUS_EPT_NS_DESTROY
+ *
+ * pbus_ept_announce() announces an endpoint of the table; this announces
+ * what the caller says, whether an endpoint serves it or not (an alias,
+ * or a test of the other side's bounds).
+ *
+ * Return: 0, -EINVAL (bad @name or @flags) or the send callback's error.
+ */
+int pbus_ept_ns_send(struct pbus_ept_ctx *ctx, const char *name, u32 addr,
+		     u32 flags)
+{
+	u8 msg[PBUS_EPT_HDR_LEN + PBUS_EPT_NS_MSG_LEN];
+	struct pbus_ept_hdr hdr = {
+		.src = addr,
+		.dst = PBUS_EPT_NS_ADDR,
+		.len = PBUS_EPT_NS_MSG_LEN,
+	};
+	u8 *p = PBUS_EPT_PAYLOAD(msg);
+	size_t nlen;
+
+	nlen = name ? strnlen(name, PBUS_EPT_NAME_SIZE) : 0;
+	if (!nlen || nlen >= PBUS_EPT_NAME_SIZE ||
+	    (flags != PBUS_EPT_NS_CREATE && flags != PBUS_EPT_NS_DESTROY))
+		return -EINVAL;
+	pbus_ept_hdr_encode(msg, &hdr);
+	/* NUL-padded */
+	memset(p, 0, PBUS_EPT_NAME_SIZE);
+	memcpy(p, name, nlen);
+	pbus_ept_put_le32(p + PBUS_EPT_NAME_SIZE, addr);
+	pbus_ept_put_le32(p + PBUS_EPT_NAME_SIZE + 4, flags);
+	return pbus_ept_out(ctx, msg, sizeof(msg));
+}
+
+/**
  * pbus_ept_announce() - send a name-service message for an endpoint
  * @ctx: the context
  * @ept: an endpoint with a name
@@ -239,24 +215,11 @@ int pbus_ept_sendto(struct pbus_ept_ctx *ctx, struct pbus_ept *ept, u32 dst,
 int pbus_ept_announce(struct pbus_ept_ctx *ctx, struct pbus_ept *ept,
 		      u32 flags)
 {
-	u8 msg[PBUS_EPT_HDR_LEN + PBUS_EPT_NS_MSG_LEN];
-	struct pbus_ept_hdr hdr = {
-		.dst = PBUS_EPT_NS_ADDR,
-		.len = PBUS_EPT_NS_MSG_LEN,
-	};
-	u8 *p = PBUS_EPT_PAYLOAD(msg);
 	int ret;
 
-	if (!ept || !ept->used || !ept->name[0] ||
-	    (flags != PBUS_EPT_NS_CREATE && flags != PBUS_EPT_NS_DESTROY))
+	if (!ept || !ept->used || !ept->name[0])
 		return -EINVAL;
-	hdr.src = ept->addr;
-	pbus_ept_hdr_encode(msg, &hdr);
-	/* name[] is NUL-padded: strnlen() < PBUS_EPT_NAME_SIZE. */
-	memcpy(p, ept->name, PBUS_EPT_NAME_SIZE);
-	put_le32(p + PBUS_EPT_NAME_SIZE, ept->addr);
-	put_le32(p + PBUS_EPT_NAME_SIZE + 4, flags);
-	ret = pbus_ept_out(ctx, msg, sizeof(msg));
+	ret = pbus_ept_ns_send(ctx, ept->name, ept->addr, flags);
 	if (!ret)
 		ept->announced = flags == PBUS_EPT_NS_CREATE;
 	return ret;
@@ -311,8 +274,8 @@ static int pbus_ept_ns_rx(struct pbus_ept_ctx *ctx, const u8 *p, u16 len)
 	memcpy(name, p, PBUS_EPT_NAME_SIZE);
 	name[PBUS_EPT_NAME_SIZE - 1] = '\0';
 	if (ctx->ns_cb)
-		ctx->ns_cb(ctx, name, get_le32(p + PBUS_EPT_NAME_SIZE),
-			   get_le32(p + PBUS_EPT_NAME_SIZE + 4));
+		ctx->ns_cb(ctx, name, pbus_ept_get_le32(p + PBUS_EPT_NAME_SIZE),
+			   pbus_ept_get_le32(p + PBUS_EPT_NAME_SIZE + 4));
 	return 0;
 }
 
@@ -378,11 +341,11 @@ int pbus_ept_rx_slot(struct pbus_ept_ctx *ctx, u8 *slot, u32 slot_size)
 {
 	u16 len;
 
-	if (slot_size < PBUS_EPT_SLOT_HDR || get_le16(slot + 2)) {
+	if (slot_size < PBUS_EPT_SLOT_HDR ||
+	    !pbus_ept_slot_hdr_decode(slot, &len)) {
 		ctx->stats.malformed++;
 		return -EBADMSG;
 	}
-	len = get_le16(slot);
 	if (len > slot_size - PBUS_EPT_SLOT_HDR) {
 		ctx->stats.oversize++;
 		return -EMSGSIZE;

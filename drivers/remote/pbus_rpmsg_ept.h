@@ -8,12 +8,19 @@
  *
  * Wire formats (all fields little-endian):
  *  - rpmsg message: 16-byte header (le32 src, le32 dst, le32 reserved,
- *    le16 len, le16 flags) then len bytes of payload, as in the kernel's
- *    virtio_rpmsg_bus;
+ *    le16 len, le16 flags) then len bytes of payload: the wire format of
+ *    the kernel's virtio_rpmsg_bus (its struct rpmsg_hdr, which is private
+ *    to drivers/rpmsg/virtio_rpmsg_bus.c). pbus_ept_hdr_encode() and
+ *    pbus_ept_hdr_decode() below are its one definition in this suite:
+ *    the host's transport (drivers/rpmsg) uses them too;
  *  - name-service message (to PBUS_EPT_NS_ADDR): char name[32], le32 addr,
- *    le32 flags (PBUS_EPT_NS_CREATE or PBUS_EPT_NS_DESTROY);
+ *    le32 flags (PBUS_EPT_NS_CREATE or PBUS_EPT_NS_DESTROY): the kernel's
+ *    struct rpmsg_ns_msg of <linux/rpmsg/ns.h>, mirrored here for builds
+ *    without kernel headers (the host's transport checks at compile time
+ *    that both agree);
  *  - mailbox slot (include/linux/pbus-remote.h): le16 len, le16 0, then
- *    one rpmsg message of len bytes.
+ *    one rpmsg message of len bytes (pbus_ept_slot_hdr_encode() and
+ *    pbus_ept_slot_hdr_decode()).
  */
 #ifndef PBUS_RPMSG_EPT_H
 #define PBUS_RPMSG_EPT_H
@@ -61,6 +68,87 @@ struct pbus_ept_hdr {
 	u16 len;
 	u16 flags;
 };
+
+/* Little-endian fields, byte by byte: any alignment, any CPU byte order. */
+static inline void pbus_ept_put_le16(u8 *p, u16 v)
+{
+	p[0] = v & 0xff;
+	p[1] = v >> 8;
+}
+
+static inline void pbus_ept_put_le32(u8 *p, u32 v)
+{
+	p[0] = v & 0xff;
+	p[1] = (v >> 8) & 0xff;
+	p[2] = (v >> 16) & 0xff;
+	p[3] = v >> 24;
+}
+
+static inline u16 pbus_ept_get_le16(const u8 *p)
+{
+	return (u16)(p[0] | p[1] << 8);
+}
+
+static inline u32 pbus_ept_get_le32(const u8 *p)
+{
+	return (u32)p[0] | (u32)p[1] << 8 | (u32)p[2] << 16 |
+	       (u32)p[3] << 24;
+}
+
+/**
+ * pbus_ept_hdr_encode() - write a 16-byte rpmsg header
+ * @buf: PBUS_EPT_HDR_LEN bytes
+ * @hdr: the fields
+ *
+ * The layout is virtio_rpmsg_bus's struct rpmsg_hdr (see the top of this
+ * file).
+ */
+static inline void pbus_ept_hdr_encode(u8 *buf, const struct pbus_ept_hdr *hdr)
+{
+	pbus_ept_put_le32(buf, hdr->src);
+	pbus_ept_put_le32(buf + 4, hdr->dst);
+	pbus_ept_put_le32(buf + 8, hdr->reserved);
+	pbus_ept_put_le16(buf + 12, hdr->len);
+	pbus_ept_put_le16(buf + 14, hdr->flags);
+}
+
+/**
+ * pbus_ept_hdr_decode() - read a 16-byte rpmsg header
+ * @buf: PBUS_EPT_HDR_LEN bytes
+ * @hdr: the fields
+ */
+static inline void pbus_ept_hdr_decode(const u8 *buf, struct pbus_ept_hdr *hdr)
+{
+	hdr->src = pbus_ept_get_le32(buf);
+	hdr->dst = pbus_ept_get_le32(buf + 4);
+	hdr->reserved = pbus_ept_get_le32(buf + 8);
+	hdr->len = pbus_ept_get_le16(buf + 12);
+	hdr->flags = pbus_ept_get_le16(buf + 14);
+}
+
+/**
+ * pbus_ept_slot_hdr_encode() - write a mailbox slot header
+ * @buf: PBUS_EPT_SLOT_HDR bytes
+ * @len: bytes of the message that follows
+ */
+static inline void pbus_ept_slot_hdr_encode(u8 *buf, u16 len)
+{
+	pbus_ept_put_le16(buf, len);
+	pbus_ept_put_le16(buf + 2, 0);
+}
+
+/**
+ * pbus_ept_slot_hdr_decode() - read a mailbox slot header
+ * @buf: PBUS_EPT_SLOT_HDR bytes
+ * @len: bytes of the message that follows, as the header says
+ *
+ * Return: true when the header's reserved half is zero, as it must be.
+ */
+static inline bool pbus_ept_slot_hdr_decode(const u8 *buf, u16 *len)
+{
+	*len = pbus_ept_get_le16(buf);
+	return !pbus_ept_get_le16(buf + 2);
+}
 
 struct pbus_ept;
 struct pbus_ept_ctx;
@@ -153,9 +241,6 @@ struct pbus_ept_ctx {
 
 int pbus_ept_init(struct pbus_ept_ctx *ctx, u16 buf_size,
 		  pbus_ept_send_t send, void *priv);
-void pbus_ept_hdr_encode(u8 *buf, const struct pbus_ept_hdr *hdr);
-void pbus_ept_hdr_decode(const u8 *buf, struct pbus_ept_hdr *hdr);
-void pbus_ept_slot_hdr_encode(u8 *buf, u16 len);
 
 int pbus_ept_create(struct pbus_ept_ctx *ctx, u32 addr, const char *name,
 		    pbus_ept_cb_t cb, void *priv, struct pbus_ept **out);
@@ -164,6 +249,8 @@ struct pbus_ept *pbus_ept_find(struct pbus_ept_ctx *ctx, u32 addr);
 
 int pbus_ept_sendto(struct pbus_ept_ctx *ctx, struct pbus_ept *ept, u32 dst,
 		    u8 *msg, u16 len);
+int pbus_ept_ns_send(struct pbus_ept_ctx *ctx, const char *name, u32 addr,
+		     u32 flags);
 int pbus_ept_announce(struct pbus_ept_ctx *ctx, struct pbus_ept *ept,
 		      u32 flags);
 int pbus_ept_announce_all(struct pbus_ept_ctx *ctx);

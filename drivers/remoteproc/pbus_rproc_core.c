@@ -15,13 +15,14 @@
  *  - dumps the remote's memory into the devcoredump through custom segments
  *    whose contents are read over the bus before the remote is reset,
  *  - watches the remote through its IRQ (ready, crash) and a heartbeat
- *    monitor, and reports crashes to remoteproc, which recovers it.
+ *    monitor, and reports crashes to remoteproc, which recovers it, with
+ *    a backoff and a bound against a remote that crashes in a loop.
  *
  * One job per file: pbus_rproc_core.c (this: remoteproc ops, start/stop,
  * probe), pbus_rproc_fw.c (image checks), pbus_rproc_load.c (the loader),
  * pbus_rproc_dump.c (coredump), pbus_rproc_trace.c (trace mirror),
- * pbus_rproc_monitor.c (IRQ line, heartbeat), pbus_rproc_xport.c (the
- * vring transport and the kicks).
+ * pbus_rproc_monitor.c (IRQ line, heartbeat), pbus_rproc_recovery.c (the
+ * crash loop), pbus_rproc_xport.c (the vring transport and the kicks).
  */
 
 #include <linux/completion.h>
@@ -316,6 +317,7 @@ static int pbus_rproc_start(struct rproc *rproc)
 
 	pbus_rproc_set_running(priv, true);
 	schedule_delayed_work(&priv->monitor, msecs_to_jiffies(priv->hb_ms));
+	pbus_rproc_recovery_started(priv, true);
 
 	return 0;
 
@@ -323,6 +325,7 @@ err_reset:
 	/* remoteproc does not call .stop after a failed .start */
 	pbus_rproc_halt(priv, false);
 	pbus_write32(priv->bus, PBUS_RPROC_IRQ_ENABLE, 0);
+	pbus_rproc_recovery_started(priv, false);
 	return ret;
 }
 
@@ -330,16 +333,19 @@ static int pbus_rproc_stop(struct rproc *rproc)
 {
 	struct pbus_rproc *priv = rproc->priv;
 	bool crashed = rproc->state == RPROC_CRASHED;
+	bool pending;
 
 	/* the transport's subdev stopped already (pbus_rproc_xport.c) */
 	pbus_rproc_set_running(priv, false);
 	cancel_delayed_work_sync(&priv->monitor);
 	cancel_work_sync(&priv->kick_work);
 	priv->kick_pending = 0;
+	/* stopped during the backoff of a crash: it is not reported now */
+	pending = pbus_rproc_recovery_cancel(priv);
 
 	if (crashed)
 		pbus_rproc_snapshot(priv);
-	pbus_rproc_halt(priv, crashed);
+	pbus_rproc_halt(priv, crashed || pending);
 
 	/* a stop never fails: a dead bus leaves nothing to stop */
 	pbus_write32(priv->bus, PBUS_RPROC_IRQ_ENABLE, 0);
@@ -355,6 +361,7 @@ static int pbus_rproc_prepare(struct rproc *rproc)
 	u32 id = 0;
 	int ret;
 
+	pbus_rproc_recovery_boot(priv);
 	ret = pbus_rproc_rd(priv, PBUS_RP_ID, &id);
 	if (ret || id != PBUS_RP_MAGIC) {
 		dev_err(dev, "no pbus remote processor answers (%d, id 0x%08x)\n",
@@ -431,7 +438,14 @@ static void pbus_rproc_cancel_work(void *data)
 	pbus_rproc_set_running(priv, false);
 	cancel_delayed_work_sync(&priv->monitor);
 	cancel_work_sync(&priv->kick_work);
+	pbus_rproc_recovery_exit(priv);
 	pbus_rproc_free_fw_state(priv);
+}
+
+/* Before rproc_del(): no crash report is left delayed. */
+static void pbus_rproc_recovery_remove(void *data)
+{
+	pbus_rproc_recovery_exit(data);
 }
 
 static u32 pbus_rproc_timeout(struct device *dev, const char *prop, u32 def)
@@ -477,6 +491,7 @@ static int pbus_rproc_probe(struct platform_device *pdev)
 	mutex_init(&priv->trace_lock);
 	INIT_DELAYED_WORK(&priv->monitor, pbus_rproc_monitor);
 	INIT_WORK(&priv->kick_work, pbus_rproc_kick_work);
+	pbus_rproc_recovery_init(priv);
 
 	priv->scratch = devm_kzalloc(dev, PBUS_RPROC_CHUNK, GFP_KERNEL);
 	if (!priv->scratch)
@@ -530,6 +545,11 @@ static int pbus_rproc_probe(struct platform_device *pdev)
 	ret = devm_rproc_add(dev, rproc);
 	if (ret)
 		return dev_err_probe(dev, ret, "registering the remoteproc failed\n");
+	/* runs before devm_rproc_add()'s rproc_del() */
+	ret = devm_add_action_or_reset(dev, pbus_rproc_recovery_remove, priv);
+	if (ret)
+		return ret;
+	pbus_rproc_recovery_debugfs(priv);
 
 	dev_info(dev, "%s on %s, firmware %s%s\n", dev_name(&rproc->dev),
 		 pbus_name(priv->bus), rproc->firmware,

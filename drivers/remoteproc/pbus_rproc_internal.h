@@ -8,6 +8,7 @@
 #include <linux/completion.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/remoteproc.h>
 #include <linux/sizes.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -21,8 +22,6 @@
 struct elf32_phdr;
 struct elf32_shdr;
 struct firmware;
-struct resource_table;
-struct rproc;
 
 /* Control block of the remote (include/linux/pbus-remote.h). */
 #define PBUS_RPROC_REG(off)	(PBUS_REMOTE_REG_BASE + PBUS_REMOTE_REG_USER + (off))
@@ -45,6 +44,7 @@ struct rproc;
 #define PBUS_RPROC_CRC_MS	2000	/* bound of one remote CRC */
 #define PBUS_RPROC_BUS_FAILS	2	/* failed monitor reads = crash */
 #define PBUS_RPROC_CHUNK	SZ_4K	/* bus transfer unit of .load */
+#define PBUS_RPROC_REC_HIST	32	/* recoveries remembered (recovery_limit) */
 
 /* Limits of what a firmware image may ask for. */
 #define PBUS_RPROC_MAX_SEGS	32
@@ -91,8 +91,23 @@ struct pbus_rproc_trace {
  * @reserved: bytes of the window reserved for the kernel, 0 if none;
  *	the registers are reserved with it
  * @ready: completed by the IRQ handler on PBUS_RP_IRQ_READY
- * @lock: protects @running against the IRQ handler and the monitor
+ * @lock: protects @running against the IRQ handler and the monitor, and
+ *	the crash-loop state from @recover_work to @loops_stopped
  * @running: the remote is up and its crashes are to be reported
+ * @recover_work: reports a crash to remoteproc after the backoff
+ * @pending: @recover_work is to report a crash
+ * @pending_type: what it reports
+ * @pending_until: when
+ * @recovery_auto: a crash was left to remoteproc's automatic recovery:
+ *	the next start is that recovery
+ * @gave_up: the crash-loop bound set rproc->recovery_disabled
+ * @dying: the device goes away: crashes are reported at once
+ * @rec_times: jiffies of the last automatic recoveries
+ * @rec_head: next entry of @rec_times
+ * @rec_n: valid entries of @rec_times
+ * @crashes: crashes reported
+ * @delayed: recoveries delayed by the backoff
+ * @loops_stopped: times the bound stopped automatic recovery
  * @monitor: heartbeat monitor
  * @hb_last: last heartbeat seen
  * @bus_fails: consecutive failed monitor reads
@@ -126,8 +141,21 @@ struct pbus_rproc {
 	u32 reserved;
 
 	struct completion ready;
-	spinlock_t lock;	/* protects running */
+	spinlock_t lock;	/* protects running, the crash-loop state */
 	bool running;
+	struct delayed_work recover_work;
+	bool pending;
+	enum rproc_crash_type pending_type;
+	unsigned long pending_until;
+	bool recovery_auto;
+	bool gave_up;
+	bool dying;
+	unsigned long rec_times[PBUS_RPROC_REC_HIST];
+	unsigned int rec_head;
+	unsigned int rec_n;
+	unsigned long crashes;
+	unsigned long delayed;
+	unsigned long loops_stopped;
 	struct delayed_work monitor;
 	u32 hb_last;
 	unsigned int bus_fails;
@@ -195,6 +223,15 @@ void pbus_rproc_snapshot(struct pbus_rproc *priv);
 void pbus_rproc_free_traces(struct pbus_rproc *priv);
 void *pbus_rproc_da_to_va(struct rproc *rproc, u64 da, size_t len,
 			  bool *is_iomem);
+
+/* pbus_rproc_recovery.c: the crash loop */
+void pbus_rproc_crashed(struct pbus_rproc *priv, enum rproc_crash_type type);
+bool pbus_rproc_recovery_cancel(struct pbus_rproc *priv);
+void pbus_rproc_recovery_boot(struct pbus_rproc *priv);
+void pbus_rproc_recovery_started(struct pbus_rproc *priv, bool ok);
+void pbus_rproc_recovery_init(struct pbus_rproc *priv);
+void pbus_rproc_recovery_exit(struct pbus_rproc *priv);
+void pbus_rproc_recovery_debugfs(struct pbus_rproc *priv);
 
 /* pbus_rproc_monitor.c: IRQ line and heartbeat */
 void pbus_rproc_set_running(struct pbus_rproc *priv, bool running);

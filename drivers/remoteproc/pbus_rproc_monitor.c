@@ -2,7 +2,8 @@
 /*
  * pbus_rproc: watching the running remote. Its IRQ line reports ready,
  * crash and vring events; a heartbeat monitor catches a remote that hangs
- * or a bus that died. Crashes go to remoteproc, which recovers the remote.
+ * or a bus that died. Crashes go to remoteproc, which recovers the remote
+ * (within the bounds of pbus_rproc_recovery.c).
  */
 
 #include <linux/completion.h>
@@ -18,8 +19,9 @@
 #include "pbus_rproc_internal.h"
 
 /*
- * Crash reporting: only while running, once per boot. Called from the IRQ
- * handler (thread) and the monitor; .stop clears @running first.
+ * Crash reporting: only while running, once per boot, bounded against a
+ * crash loop (pbus_rproc_recovery.c). Called from the IRQ handler
+ * (thread) and the monitor; .stop clears @running first.
  */
 static bool pbus_rproc_report(struct pbus_rproc *priv,
 			      enum rproc_crash_type type)
@@ -31,7 +33,7 @@ static bool pbus_rproc_report(struct pbus_rproc *priv,
 	was = priv->running;
 	priv->running = false;
 	if (was)
-		rproc_report_crash(priv->rproc, type);
+		pbus_rproc_crashed(priv, type);
 	spin_unlock_irqrestore(&priv->lock, flags);
 
 	return was;

@@ -7,23 +7,10 @@
  * Its vrings and buffers live in host memory, which the remote cannot
  * reach: this module plays the device side of those vrings on the host and
  * moves the messages over the bus, into and out of two mailboxes in the
- * remote's window (include/linux/pbus-remote.h, PBUS_RP_MBOX_*):
- *
- *  - tx vring (vrings[1], the host sends): every buffer the driver makes
- *    available is written into the next inbox slot (slot header + the
- *    whole rpmsg message, one bus write), IN_HEAD is bumped and the buffer
- *    goes back to the used ring. A full inbox leaves buffers in the avail
- *    ring until the remote frees slots (PBUS_RP_IRQ_VRING): nothing is
- *    dropped, senders block in virtio_rpmsg_bus as with any full vring.
- *  - rx vring (vrings[0], the host receives): every outbox slot the remote
- *    produced is read, checked (the remote is not trusted), copied into the
- *    next available rx buffer and put on the used ring, then OUT_TAIL is
- *    bumped. Without an rx buffer the outbox waits for the driver's refill
- *    kick.
- *
- * Head and tail registers hold absolute counts, so a write retried after a
- * bus error is harmless; a message is taken off a ring only once its copy
- * is complete, so a failed transfer is redone, never lost or duplicated.
+ * remote's window (pbus_rpmsg_mbox.c). This file: the sessions (rings,
+ * mailbox geometry, HOST_READY), the work that moves the messages, the
+ * transport hooks pbus_rproc calls, the virtio bus notifier and the
+ * module. The files and what they share: pbus_rpmsg.h.
  *
  * Each direction has its own work item. The driver's callbacks run from
  * the interrupt this side raises (rproc_vq_interrupt()), and an rx
@@ -58,10 +45,9 @@
  *
  * Static channels from the device tree (remotes that never announce) are
  * announced to the host's name service as if the remote had sent them,
- * once per binding of the virtio driver.
+ * once per binding of the virtio driver (pbus_rpmsg_ns.c).
  */
 
-#include <linux/atomic.h>
 #include <linux/debugfs.h>
 #include <linux/device.h>
 #include <linux/err.h>
@@ -69,17 +55,13 @@
 #include <linux/kernel.h>
 #include <linux/list.h>
 #include <linux/log2.h>
-#include <linux/minmax.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/notifier.h>
-#include <linux/of.h>
+#include <linux/overflow.h>
 #include <linux/remoteproc.h>
-#include <linux/seq_file.h>
-#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
-#include <linux/string.h>
 #include <linux/virtio.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ids.h>
@@ -94,180 +76,10 @@
 #include "pbus_compat.h"
 #include "pbus_rpmsg.h"
 
-#define PBUS_RPMSG_REG(off)	(PBUS_REMOTE_REG_BASE + PBUS_REMOTE_REG_USER + (off))
-
-#define PBUS_RPMSG_HDR_LEN	16	/* struct rpmsg_hdr of virtio_rpmsg_bus */
-#define PBUS_RPMSG_NS_ADDR	53	/* the name service's address */
-#define PBUS_RPMSG_NS_CREATE	0
-#define PBUS_RPMSG_NAME_SIZE	32
-#define PBUS_RPMSG_MAX_CHANS	16	/* static channels per remote */
-#define PBUS_RPMSG_MAX_SLOT	(PBUS_RP_MBOX_SLOT_HDR + SZ_4K)
-#define PBUS_RPMSG_MAX_SLOTS	1024
-#define PBUS_RPMSG_MAX_VRING	1024
-#define PBUS_RPMSG_BUDGET	32	/* messages per direction and pass */
-#define PBUS_RPMSG_RETRY_MS	10	/* after a bus error or a full inbox */
-/* tx staging: messages taken off the tx vring, not yet in the inbox */
-#define PBUS_RPMSG_STAGE	4096	/* power of two: 2 MiB */
-#define PBUS_RPMSG_STAGE_MSG	512	/* virtio_rpmsg_bus's buffer size */
-#define PBUS_RPMSG_STAGE_SLOT	(PBUS_RP_MBOX_SLOT_HDR + PBUS_RPMSG_STAGE_MSG)
-/* first read of an outbox slot: small messages need no second one */
-#define PBUS_RPMSG_PEEK		(PBUS_RP_MBOX_SLOT_HDR + PBUS_RPMSG_HDR_LEN + 32)
-
 static unsigned int poll_ms = 100;
 module_param(poll_ms, uint, 0644);
 MODULE_PARM_DESC(poll_ms,
 		 "look at the mailboxes this often even without IRQ (ms, 0 = only on IRQ and kicks)");
-
-/* Header of an rpmsg message as virtio_rpmsg_bus lays it out. */
-struct pbus_rpmsg_hdr {
-	__le32 src;
-	__le32 dst;
-	__le32 reserved;
-	__le16 len;
-	__le16 flags;
-} __packed;
-
-/* Name service announcement (payload to PBUS_RPMSG_NS_ADDR). */
-struct pbus_rpmsg_ns {
-	char name[PBUS_RPMSG_NAME_SIZE];
-	__le32 addr;
-	__le32 flags;
-} __packed;
-
-/* Slot header of a mailbox (PBUS_RP_MBOX_SLOT_HDR bytes). */
-struct pbus_rpmsg_slot_hdr {
-	__le16 len;
-	__le16 zero;
-} __packed;
-
-/**
- * struct pbus_rpmsg_chan - a static channel from the device tree
- * @name: rpmsg channel name
- * @addr: the remote's endpoint address
- */
-struct pbus_rpmsg_chan {
-	char name[PBUS_RPMSG_NAME_SIZE];
-	u32 addr;
-};
-
-/**
- * struct pbus_rpmsg - the transport of one remoteproc
- * @rproc: the remoteproc
- * @bus: the bus to its remote
- * @dev: for messages (the remoteproc's device)
- * @node: entry in pbus_rpmsg_list
- * @tx_work: moves tx buffers to the inbox
- * @rx_work: moves outbox messages to rx buffers
- * @lock: protects @active, @drv_bound, @tx_on and @rx_on
- * @active: between the start and stop hooks: the remote runs
- * @drv_bound: virtio_rpmsg_bus is bound to the vdev
- * @tx_on: @tx_work may be queued
- * @rx_on: @rx_work may be queued
- * @mutex: serialises the passes, session changes and debugfs
- * @dbg: debugfs directory
- * @pool: the vdev buffer pool
- * @chans: static channels
- * @nchans: number of @chans
- * @fresh: a new binding of the virtio driver: tell the remote, announce
- * @rings: @rx and @tx are set up for this binding
- * @ready: mailbox geometry read and HOST_READY written
- * @broken: a ring or the mailbox is unusable until the next session
- * @rx: the rx vring (host receives)
- * @tx: the tx vring (host sends)
- * @stage_lock: protects the tx vring's device side, the staging indices,
- *	@tx_ready, @tx_irq and @forge_tx (the kick stages, in any context)
- * @tx_ready: the kick may stage (session up, not broken)
- * @tx_irq: the kick staged buffers and the driver wants an interrupt
- * @forge_tx: test hook: address for the next tx descriptor (debugfs)
- * @forge_rx: test hook: the same for the next rx descriptor, under @mutex
- * @tx_drain: tx buffers are given back unsent (teardown)
- * @slot_size: bytes per mailbox slot, header included
- * @in_addr: window address of the inbox
- * @in_slots: inbox slots
- * @out_addr: window address of the outbox
- * @out_slots: outbox slots
- * @in_head: messages written to the inbox
- * @in_tail: inbox messages consumed by the remote, as last read
- * @out_head: outbox messages produced by the remote, as last read
- * @out_tail: outbox messages consumed
- * @in_head_dirty: @in_head is not yet written to the remote
- * @out_tail_dirty: @out_tail is not yet written to the remote
- * @tx_blocked: the inbox was full at the last attempt
- * @rx_blocked: the rx vring had no buffer at the last attempt
- * @ns_next: next static channel to announce
- * @slot: one slot, for transfers
- * @stage: tx staging ring, PBUS_RPMSG_STAGE slots of PBUS_RPMSG_STAGE_SLOT
- * @stage_head: messages staged
- * @stage_tail: staged messages written to the inbox
- * @tx_msgs: messages sent
- * @rx_msgs: messages received
- * @tx_full_waits: times a send waited for inbox space
- * @rx_no_buffer_waits: times a receive waited for an rx buffer
- * @malformed: outbox messages dropped as malformed
- * @tx_dropped: tx messages given back unsent (teardown, broken transport)
- * @bus_errors: failed bus transfers (retried)
- * @sessions: remote boots seen
- * @bindings: bindings of the virtio driver seen
- */
-struct pbus_rpmsg {
-	struct rproc *rproc;
-	struct pbus *bus;
-	struct device *dev;
-	struct list_head node;
-	struct delayed_work tx_work;
-	struct delayed_work rx_work;
-	spinlock_t lock;	/* protects active, drv_bound, tx_on, rx_on */
-	bool active;
-	bool drv_bound;
-	bool tx_on;
-	bool rx_on;
-	struct mutex mutex;	/* serialises the passes and debugfs */
-	struct dentry *dbg;
-	struct pbus_rpmsg_pool pool;
-	struct pbus_rpmsg_chan chans[PBUS_RPMSG_MAX_CHANS];
-	unsigned int nchans;
-
-	bool fresh;
-	bool rings;
-	bool ready;
-	bool broken;
-	struct pbus_rpmsg_vq rx;
-	struct pbus_rpmsg_vq tx;
-	spinlock_t stage_lock;	/* tx vring device side, staging */
-	bool tx_ready;
-	bool tx_irq;
-	u64 forge_tx;
-	u64 forge_rx;
-	bool tx_drain;
-	u32 slot_size;
-	u32 in_addr;
-	u32 in_slots;
-	u32 out_addr;
-	u32 out_slots;
-	u32 in_head;
-	u32 in_tail;
-	u32 out_head;
-	u32 out_tail;
-	bool in_head_dirty;
-	bool out_tail_dirty;
-	bool tx_blocked;
-	bool rx_blocked;
-	unsigned int ns_next;
-	u8 *slot;
-	u8 *stage;
-	u32 stage_head;
-	u32 stage_tail;
-
-	unsigned long tx_msgs;
-	unsigned long rx_msgs;
-	unsigned long tx_full_waits;
-	unsigned long rx_no_buffer_waits;
-	unsigned long malformed;
-	unsigned long tx_dropped;
-	unsigned long bus_errors;
-	unsigned long sessions;
-	unsigned long bindings;
-};
 
 static struct workqueue_struct *pbus_rpmsg_wq;
 static struct dentry *pbus_rpmsg_dbg_root;
@@ -477,7 +289,7 @@ static int pbus_rpmsg_read_mbox(struct pbus_rpmsg *rp, u32 *ctrl)
 
 	in_end = (u64)rp->in_addr + (u64)rp->in_slots * rp->slot_size;
 	out_end = (u64)rp->out_addr + (u64)rp->out_slots * rp->slot_size;
-	if (rp->slot_size < PBUS_RP_MBOX_SLOT_HDR + PBUS_RPMSG_HDR_LEN ||
+	if (rp->slot_size < PBUS_RP_MBOX_SLOT_HDR + PBUS_EPT_HDR_LEN ||
 	    rp->slot_size > PBUS_RPMSG_MAX_SLOT || rp->slot_size % 4 ||
 	    !pbus_rpmsg_ring_ok(rp->in_addr, rp->in_slots, rp->slot_size, window) ||
 	    !pbus_rpmsg_ring_ok(rp->out_addr, rp->out_slots, rp->slot_size, window) ||
@@ -566,6 +378,8 @@ static int pbus_rpmsg_setup(struct pbus_rpmsg *rp)
 	} else {
 		rp->ns_next = rp->nchans;
 	}
+	/* the remote announces every channel now, unless taken over */
+	pbus_rpmsg_ns_begin(rp, !rp->ns_next);
 
 	rp->fresh = false;
 	rp->ready = true;
@@ -582,375 +396,6 @@ broken:
 	rp->broken = true;
 	dev_err(rp->dev, "rpmsg transport disabled until the remote restarts\n");
 	return -EPROTO;
-}
-
-static u32 pbus_rpmsg_in_slot(struct pbus_rpmsg *rp, u32 n)
-{
-	return rp->in_addr + (n & (rp->in_slots - 1)) * rp->slot_size;
-}
-
-static u32 pbus_rpmsg_out_slot(struct pbus_rpmsg *rp, u32 n)
-{
-	return rp->out_addr + (n & (rp->out_slots - 1)) * rp->slot_size;
-}
-
-/* Inbox space: re-read IN_TAIL when the last value says full. */
-static int pbus_rpmsg_in_space(struct pbus_rpmsg *rp)
-{
-	u32 tail;
-	int ret;
-
-	if (rp->in_head - rp->in_tail < rp->in_slots)
-		return 0;
-	ret = pbus_read32(rp->bus, PBUS_RPMSG_REG(PBUS_RP_MBOX_IN_TAIL), &tail);
-	if (ret) {
-		rp->bus_errors++;
-		return ret;
-	}
-	if (rp->in_head - tail > rp->in_slots) {
-		dev_err_ratelimited(rp->dev, "remote inbox tail %u beyond head %u\n",
-				    tail, rp->in_head);
-		return -EPROTO;
-	}
-	rp->in_tail = tail;
-
-	return rp->in_head - tail < rp->in_slots ? 0 : -ENOSPC;
-}
-
-/*
- * Take available tx buffers into the staging ring: each is copied as the
- * slot it becomes and given back to the driver at once. A sender never
- * waits for the remote's inbox while staging has room, so an rx callback
- * that sends (and holds up the rx direction meanwhile) gets its tx buffer
- * even when every buffer and slot between host and remote is full: no
- * cycle of waits. The kick does this at once (memory copies only, under
- * @stage_lock), so rpmsg_trysend() finds the buffer it just sent free
- * again: rpmsg_tty, which has no flow control, never sees -ENOMEM until
- * 2 MiB (4096 messages) wait for the inbox. Returns the buffers taken, or
- * -EPROTO. Under @stage_lock.
- */
-static int pbus_rpmsg_tx_stage(struct pbus_rpmsg *rp)
-{
-	struct pbus_rpmsg_vq *vq = &rp->tx;
-	struct pbus_rpmsg_slot_hdr *sh;
-	unsigned int n = 0;
-	void *buf, *slot;
-	u16 head;
-	u32 len;
-	int ret;
-
-	lockdep_assert_held(&rp->stage_lock);
-	while (rp->stage_head - rp->stage_tail < PBUS_RPMSG_STAGE) {
-		ret = pbus_rpmsg_vq_get(vq, &rp->pool, false, rp->forge_tx,
-					&head, &buf, &len);
-		if (ret == -ENOBUFS)
-			break;
-		if (ret == -EFAULT) {
-			/* refused: given back unread, as a failed send */
-			rp->forge_tx = 0;
-			pbus_rpmsg_vq_put(vq, head, 0);
-			n++;
-			continue;
-		}
-		if (ret)
-			return ret;
-		n++;
-		if (len < PBUS_RPMSG_HDR_LEN || len > PBUS_RPMSG_STAGE_MSG ||
-		    len > rp->slot_size - PBUS_RP_MBOX_SLOT_HDR) {
-			/* cannot be sent: give it back, as a failed send */
-			dev_warn_ratelimited(rp->dev, "tx message of %u bytes does not fit a %u-byte slot: dropped\n",
-					     len, min_t(u32, rp->slot_size, PBUS_RPMSG_STAGE_SLOT));
-			rp->malformed++;
-			pbus_rpmsg_vq_put(vq, head, 0);
-			continue;
-		}
-		slot = rp->stage + (rp->stage_head % PBUS_RPMSG_STAGE) *
-				   PBUS_RPMSG_STAGE_SLOT;
-		sh = slot;
-		sh->len = cpu_to_le16(len);
-		sh->zero = 0;
-		memcpy(slot + PBUS_RP_MBOX_SLOT_HDR, buf, len);
-		rp->stage_head++;
-		pbus_rpmsg_vq_put(vq, head, 0);
-	}
-
-	return n;
-}
-
-/*
- * Move tx messages through the staging ring into the inbox. Returns 0,
- * -EAGAIN when more work is left, -ENOSPC when the inbox is full,
- * -EPROTO when the ring or the mailbox is unusable, another error to
- * retry. *@irq: the driver wants an interrupt.
- */
-static int pbus_rpmsg_tx(struct pbus_rpmsg *rp, bool *irq)
-{
-	struct pbus_rpmsg_slot_hdr *sh;
-	unsigned long flags;
-	unsigned int n = 0;
-	int staged, ret = 0;
-	bool empty;
-	void *slot;
-
-	spin_lock_irqsave(&rp->stage_lock, flags);
-	staged = pbus_rpmsg_tx_stage(rp);
-	if (staged > 0 && pbus_rpmsg_vq_publish(&rp->tx))
-		rp->tx_irq = true;
-	*irq = rp->tx_irq;
-	rp->tx_irq = false;
-	spin_unlock_irqrestore(&rp->stage_lock, flags);
-	if (staged < 0)
-		return staged;
-
-	/* the kick only writes past stage_head: [tail, head) is ours */
-	while (n < PBUS_RPMSG_BUDGET) {
-		spin_lock_irqsave(&rp->stage_lock, flags);
-		empty = rp->stage_tail == rp->stage_head;
-		spin_unlock_irqrestore(&rp->stage_lock, flags);
-		if (empty)
-			break;
-		ret = pbus_rpmsg_in_space(rp);
-		if (ret) {
-			if (ret == -ENOSPC && !rp->tx_blocked) {
-				rp->tx_blocked = true;
-				rp->tx_full_waits++;
-			}
-			break;	/* the message stays staged */
-		}
-		rp->tx_blocked = false;
-
-		slot = rp->stage + (rp->stage_tail % PBUS_RPMSG_STAGE) *
-				   PBUS_RPMSG_STAGE_SLOT;
-		sh = slot;
-		ret = pbus_write(rp->bus, pbus_rpmsg_in_slot(rp, rp->in_head),
-				 slot, PBUS_RP_MBOX_SLOT_HDR + le16_to_cpu(sh->len));
-		if (ret) {
-			rp->bus_errors++;
-			break;	/* staged still: redone */
-		}
-		spin_lock_irqsave(&rp->stage_lock, flags);
-		rp->stage_tail++;
-		spin_unlock_irqrestore(&rp->stage_lock, flags);
-		rp->in_head++;
-		rp->in_head_dirty = true;
-		rp->tx_msgs++;
-		n++;
-	}
-
-	if (rp->in_head_dirty) {
-		if (pbus_write32(rp->bus, PBUS_RPMSG_REG(PBUS_RP_MBOX_IN_HEAD),
-				 rp->in_head)) {
-			rp->bus_errors++;
-			ret = ret ?: -EIO;
-		} else {
-			rp->in_head_dirty = false;
-		}
-	}
-	if (!ret && n == PBUS_RPMSG_BUDGET)
-		ret = -EAGAIN;
-
-	return ret;
-}
-
-/* Announce the next static channel into an rx buffer. */
-static void pbus_rpmsg_rx_ns(struct pbus_rpmsg *rp, const struct pbus_rpmsg_chan *chan,
-			     void *buf, u16 head)
-{
-	struct pbus_rpmsg_hdr *hdr = buf;
-	struct pbus_rpmsg_ns *ns = buf + sizeof(*hdr);
-
-	hdr->src = cpu_to_le32(chan->addr);
-	hdr->dst = cpu_to_le32(PBUS_RPMSG_NS_ADDR);
-	hdr->reserved = 0;
-	hdr->len = cpu_to_le16(sizeof(*ns));
-	hdr->flags = 0;
-	memset(ns, 0, sizeof(*ns));
-	strscpy(ns->name, chan->name, sizeof(ns->name));
-	ns->addr = cpu_to_le32(chan->addr);
-	ns->flags = cpu_to_le32(PBUS_RPMSG_NS_CREATE);
-	pbus_rpmsg_vq_put(&rp->rx, head, sizeof(*hdr) + sizeof(*ns));
-}
-
-/*
- * Read outbox slot @rp->out_tail into @rp->slot and check it. Returns the
- * message length, 0 for a malformed message (to drop), or an error.
- */
-static int pbus_rpmsg_read_slot(struct pbus_rpmsg *rp)
-{
-	struct pbus_rpmsg_slot_hdr *sh = (void *)rp->slot;
-	struct pbus_rpmsg_hdr *hdr = (void *)(rp->slot + PBUS_RP_MBOX_SLOT_HDR);
-	u32 addr = pbus_rpmsg_out_slot(rp, rp->out_tail);
-	u32 peek = min_t(u32, PBUS_RPMSG_PEEK, rp->slot_size);
-	u32 len, total;
-	int ret;
-
-	ret = pbus_read(rp->bus, addr, rp->slot, peek);
-	if (ret)
-		return ret;
-
-	len = le16_to_cpu(sh->len);
-	if (sh->zero || len < PBUS_RPMSG_HDR_LEN ||
-	    len > rp->slot_size - PBUS_RP_MBOX_SLOT_HDR ||
-	    le16_to_cpu(hdr->len) != len - PBUS_RPMSG_HDR_LEN) {
-		dev_warn_ratelimited(rp->dev, "outbox message %u malformed (slot len %u, zero %u, rpmsg len %u): dropped\n",
-				     rp->out_tail, len, le16_to_cpu(sh->zero),
-				     le16_to_cpu(hdr->len));
-		return 0;
-	}
-
-	total = PBUS_RP_MBOX_SLOT_HDR + len;
-	if (total > peek) {
-		ret = pbus_read(rp->bus, addr + peek, rp->slot + peek,
-				total - peek);
-		if (ret)
-			return ret;
-	}
-
-	return len;
-}
-
-/* OUT_HEAD: the remote's news for the rx direction. */
-static int pbus_rpmsg_read_out_head(struct pbus_rpmsg *rp)
-{
-	u32 head;
-	int ret;
-
-	ret = pbus_read32(rp->bus, PBUS_RPMSG_REG(PBUS_RP_MBOX_OUT_HEAD), &head);
-	if (ret) {
-		rp->bus_errors++;
-		return ret;
-	}
-	if (head - rp->out_tail > rp->out_slots) {
-		dev_err(rp->dev, "remote outbox head %u inconsistent with tail %u\n",
-			head, rp->out_tail);
-		return -EPROTO;
-	}
-	rp->out_head = head;
-
-	return 0;
-}
-
-/*
- * Move outbox messages (static announcements first) into rx buffers.
- * Returns 0, -EAGAIN when more work is left, -ENOBUFS when the driver has
- * no rx buffer, -EPROTO when the ring or mailbox is unusable, another
- * error to retry. *@irq: the driver wants an interrupt.
- */
-static int pbus_rpmsg_rx(struct pbus_rpmsg *rp, bool *irq)
-{
-	struct pbus_rpmsg_vq *vq = &rp->rx;
-	unsigned int n = 0;
-	int ret, len;
-	void *buf;
-	u16 head;
-	u32 blen;
-
-	ret = pbus_rpmsg_read_out_head(rp);
-	if (ret)
-		return ret;
-
-	while (n < PBUS_RPMSG_BUDGET &&
-	       (rp->ns_next < rp->nchans || rp->out_tail != rp->out_head)) {
-		ret = pbus_rpmsg_vq_get(vq, &rp->pool, true, rp->forge_rx,
-					&head, &buf, &blen);
-		if (ret != -ENOBUFS)
-			rp->forge_rx = 0;
-		if (ret == -EFAULT)
-			ret = -EPROTO;	/* nothing can be given back unwritten */
-		if (ret) {
-			if (ret == -ENOBUFS && !rp->rx_blocked) {
-				rp->rx_blocked = true;
-				rp->rx_no_buffer_waits++;
-			}
-			break;
-		}
-		rp->rx_blocked = false;
-
-		if (rp->ns_next < rp->nchans) {
-			if (blen < PBUS_RPMSG_HDR_LEN + sizeof(struct pbus_rpmsg_ns)) {
-				ret = -EPROTO;
-				break;
-			}
-			pbus_rpmsg_rx_ns(rp, &rp->chans[rp->ns_next++], buf,
-					 head);
-			n++;
-			continue;
-		}
-
-		len = pbus_rpmsg_read_slot(rp);
-		if (len < 0) {
-			rp->bus_errors++;
-			ret = len;
-			break;	/* the slot stays: read again */
-		}
-		if (len > blen) {
-			dev_warn_ratelimited(rp->dev, "outbox message of %d bytes exceeds the %u-byte rx buffer: dropped\n",
-					     len, blen);
-			len = 0;
-		}
-		rp->out_tail++;
-		rp->out_tail_dirty = true;
-		if (!len) {
-			rp->malformed++;
-			continue;	/* the rx buffer stays available */
-		}
-		memcpy(buf, rp->slot + PBUS_RP_MBOX_SLOT_HDR, len);
-		pbus_rpmsg_vq_put(vq, head, len);
-		rp->rx_msgs++;
-		n++;
-	}
-
-	if (rp->out_tail_dirty) {
-		if (pbus_write32(rp->bus, PBUS_RPMSG_REG(PBUS_RP_MBOX_OUT_TAIL),
-				 rp->out_tail)) {
-			rp->bus_errors++;
-			ret = ret ?: -EIO;
-		} else {
-			rp->out_tail_dirty = false;
-		}
-	}
-	if (n)
-		*irq = pbus_rpmsg_vq_publish(vq);
-	if (!ret && n == PBUS_RPMSG_BUDGET)
-		ret = -EAGAIN;
-
-	return ret;
-}
-
-/*
- * The binding goes away or the transport broke: give every available tx
- * buffer back unsent, so that no sender (an rx callback above all, which
- * holds up the teardown) waits 15 s for a buffer that nothing would free.
- * The messages are dropped; the remote will not see them anyway.
- */
-static bool pbus_rpmsg_tx_drain(struct pbus_rpmsg *rp)
-{
-	struct pbus_rpmsg_vq *vq = &rp->tx;
-	unsigned long flags;
-	unsigned int n = 0;
-	bool irq;
-	void *buf;
-	u16 head;
-	u32 len;
-	int ret;
-
-	if (!rp->rings)
-		return false;
-	spin_lock_irqsave(&rp->stage_lock, flags);
-	for (;;) {
-		ret = pbus_rpmsg_vq_get(vq, &rp->pool, false, 0, &head, &buf,
-					&len);
-		if (ret != 0 && ret != -EFAULT)
-			break;
-		pbus_rpmsg_vq_put(vq, head, 0);
-		n++;
-	}
-	rp->tx_dropped += n;
-	irq = (n && pbus_rpmsg_vq_publish(vq)) || rp->tx_irq;
-	rp->tx_irq = false;
-	spin_unlock_irqrestore(&rp->stage_lock, flags);
-
-	return irq;
 }
 
 /*
@@ -1067,6 +512,7 @@ static void pbus_rpmsg_reset_session(struct pbus_rpmsg *rp)
 	rp->tx_blocked = false;
 	rp->rx_blocked = false;
 	rp->forge_rx = 0;
+	pbus_rpmsg_ns_reset(rp);
 	spin_lock_irqsave(&rp->stage_lock, flags);
 	rp->tx_ready = false;
 	rp->tx_irq = false;
@@ -1190,155 +636,6 @@ static struct virtio_driver pbus_rpmsg_vdrv = {
 	.id_table = pbus_rpmsg_no_ids,
 };
 
-/* debugfs */
-
-static int pbus_rpmsg_mbox_show(struct seq_file *m, void *unused)
-{
-	struct pbus_rpmsg *rp = m->private;
-
-	mutex_lock(&rp->mutex);
-	seq_printf(m, "state: %s\n", rp->broken ? "broken" :
-		   rp->ready ? "ready" : rp->rings ? "rings" : "down");
-	seq_printf(m, "pool: base %pa size 0x%zx\n", &rp->pool.base,
-		   rp->pool.size);
-	if (rp->ready) {
-		seq_printf(m, "slot_size: %u\n", rp->slot_size);
-		seq_printf(m, "staged: %u of %u\n", rp->stage_head - rp->stage_tail,
-			   PBUS_RPMSG_STAGE);
-		seq_printf(m, "inbox: addr 0x%x slots %u head %u tail %u free %u%s\n",
-			   rp->in_addr, rp->in_slots, rp->in_head, rp->in_tail,
-			   rp->in_slots - (rp->in_head - rp->in_tail),
-			   rp->in_head_dirty ? " (head unwritten)" : "");
-		seq_printf(m, "outbox: addr 0x%x slots %u head %u tail %u pending %u%s\n",
-			   rp->out_addr, rp->out_slots, rp->out_head,
-			   rp->out_tail, rp->out_head - rp->out_tail,
-			   rp->out_tail_dirty ? " (tail unwritten)" : "");
-	}
-	if (rp->rings) {
-		seq_printf(m, "rx_vring: num %u avail %u used %u%s\n",
-			   rp->rx.vr.num, pbus_rpmsg_vq_avail_idx(&rp->rx),
-			   rp->rx.used_idx, rp->rx.event_idx ? " event_idx" : "");
-		seq_printf(m, "tx_vring: num %u avail %u used %u%s\n",
-			   rp->tx.vr.num, pbus_rpmsg_vq_avail_idx(&rp->tx),
-			   rp->tx.used_idx, rp->tx.event_idx ? " event_idx" : "");
-	}
-	mutex_unlock(&rp->mutex);
-
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(pbus_rpmsg_mbox);
-
-static int pbus_rpmsg_stats_show(struct seq_file *m, void *unused)
-{
-	struct pbus_rpmsg *rp = m->private;
-
-	mutex_lock(&rp->mutex);
-	seq_printf(m, "tx: %lu\n", rp->tx_msgs);
-	seq_printf(m, "rx: %lu\n", rp->rx_msgs);
-	seq_printf(m, "tx_full_waits: %lu\n", rp->tx_full_waits);
-	seq_printf(m, "rx_no_buffer_waits: %lu\n", rp->rx_no_buffer_waits);
-	seq_printf(m, "malformed: %lu\n", rp->malformed);
-	seq_printf(m, "out_of_pool: %lu\n", rp->pool.refused);
-	seq_printf(m, "tx_dropped: %lu\n", rp->tx_dropped);
-	seq_printf(m, "bus_errors: %lu\n", rp->bus_errors);
-	seq_printf(m, "sessions: %lu\n", rp->sessions);
-	seq_printf(m, "bindings: %lu\n", rp->bindings);
-	seq_printf(m, "static_channels: %u\n", rp->nchans);
-	mutex_unlock(&rp->mutex);
-
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(pbus_rpmsg_stats);
-
-/*
- * Test hook: the next tx descriptor is read as if its address were this
- * one (tests/target/62-rpmsg-xport.sh forges addresses outside the pool).
- */
-static int pbus_rpmsg_forge_get(void *data, u64 *val)
-{
-	struct pbus_rpmsg *rp = data;
-	unsigned long flags;
-
-	spin_lock_irqsave(&rp->stage_lock, flags);
-	*val = rp->forge_tx;
-	spin_unlock_irqrestore(&rp->stage_lock, flags);
-	return 0;
-}
-
-static int pbus_rpmsg_forge_set(void *data, u64 val)
-{
-	struct pbus_rpmsg *rp = data;
-	unsigned long flags;
-
-	spin_lock_irqsave(&rp->stage_lock, flags);
-	rp->forge_tx = val;
-	spin_unlock_irqrestore(&rp->stage_lock, flags);
-	return 0;
-}
-DEFINE_DEBUGFS_ATTRIBUTE(pbus_rpmsg_forge_fops, pbus_rpmsg_forge_get,
-			 pbus_rpmsg_forge_set, "0x%llx\n");
-
-/* The same for the next rx descriptor: the transport must stop, not write. */
-static int pbus_rpmsg_forge_rx_get(void *data, u64 *val)
-{
-	struct pbus_rpmsg *rp = data;
-
-	mutex_lock(&rp->mutex);
-	*val = rp->forge_rx;
-	mutex_unlock(&rp->mutex);
-	return 0;
-}
-
-static int pbus_rpmsg_forge_rx_set(void *data, u64 val)
-{
-	struct pbus_rpmsg *rp = data;
-
-	mutex_lock(&rp->mutex);
-	rp->forge_rx = val;
-	mutex_unlock(&rp->mutex);
-	return 0;
-}
-DEFINE_DEBUGFS_ATTRIBUTE(pbus_rpmsg_forge_rx_fops, pbus_rpmsg_forge_rx_get,
-			 pbus_rpmsg_forge_rx_set, "0x%llx\n");
-
-/*
- * Static channels: a "rpmsg-channels" child of the remoteproc's node, one
- * subnode per channel with "channel-name" and "reg" (the remote address).
- */
-static void pbus_rpmsg_parse_chans(struct pbus_rpmsg *rp)
-{
-	struct device_node *np = rp->rproc->dev.parent->of_node;
-	struct device_node *chans, *child;
-	struct pbus_rpmsg_chan *chan;
-	const char *name;
-	u32 addr;
-
-	chans = of_get_child_by_name(np, "rpmsg-channels");
-	if (!chans)
-		return;
-
-	for_each_available_child_of_node(chans, child) {
-		if (rp->nchans >= PBUS_RPMSG_MAX_CHANS) {
-			dev_warn(rp->dev, "more than %u static rpmsg channels: rest ignored\n",
-				 PBUS_RPMSG_MAX_CHANS);
-			of_node_put(child);
-			break;
-		}
-		if (of_property_read_string(child, "channel-name", &name) ||
-		    of_property_read_u32(child, "reg", &addr) ||
-		    strlen(name) >= PBUS_RPMSG_NAME_SIZE ||
-		    addr == PBUS_RPMSG_NS_ADDR) {
-			dev_warn(rp->dev, "%pOF: bad static rpmsg channel: ignored\n",
-				 child);
-			continue;
-		}
-		chan = &rp->chans[rp->nchans++];
-		strscpy(chan->name, name, sizeof(chan->name));
-		chan->addr = addr;
-	}
-	of_node_put(chans);
-}
-
 static void *pbus_rpmsg_attach(struct rproc *rproc, struct pbus *bus)
 {
 	struct pbus_rpmsg *rp;
@@ -1352,7 +649,9 @@ static void *pbus_rpmsg_attach(struct rproc *rproc, struct pbus *bus)
 		return ERR_PTR(-ENOMEM);
 	rp->slot = kmalloc(PBUS_RPMSG_MAX_SLOT, GFP_KERNEL);
 	rp->stage = vmalloc(array_size(PBUS_RPMSG_STAGE, PBUS_RPMSG_STAGE_SLOT));
-	if (!rp->slot || !rp->stage) {
+	rp->ns_live = kcalloc(PBUS_RPMSG_NS_MAX, sizeof(*rp->ns_live),
+			      GFP_KERNEL);
+	if (!rp->slot || !rp->stage || !rp->ns_live) {
 		ret = -ENOMEM;
 		goto err_free;
 	}
@@ -1369,13 +668,7 @@ static void *pbus_rpmsg_attach(struct rproc *rproc, struct pbus *bus)
 	INIT_DELAYED_WORK(&rp->rx_work, pbus_rpmsg_rx_work);
 	pbus_rpmsg_parse_chans(rp);
 
-	rp->dbg = debugfs_create_dir(dev_name(&rproc->dev), pbus_rpmsg_dbg_root);
-	debugfs_create_file("mbox", 0444, rp->dbg, rp, &pbus_rpmsg_mbox_fops);
-	debugfs_create_file("stats", 0444, rp->dbg, rp, &pbus_rpmsg_stats_fops);
-	debugfs_create_file_unsafe("forge_tx", 0600, rp->dbg, rp,
-				   &pbus_rpmsg_forge_fops);
-	debugfs_create_file_unsafe("forge_rx", 0600, rp->dbg, rp,
-				   &pbus_rpmsg_forge_rx_fops);
+	pbus_rpmsg_debugfs_add(rp, pbus_rpmsg_dbg_root);
 
 	/* a binding that exists already is taken over (start follows) */
 	mutex_lock(&pbus_rpmsg_list_lock);
@@ -1390,6 +683,7 @@ static void *pbus_rpmsg_attach(struct rproc *rproc, struct pbus *bus)
 	return rp;
 
 err_free:
+	kfree(rp->ns_live);
 	vfree(rp->stage);
 	kfree(rp->slot);
 	kfree(rp);
@@ -1408,6 +702,7 @@ static void pbus_rpmsg_detach(void *ctx)
 	pbus_rpmsg_quiesce(rp);
 	pbus_rpmsg_pool_exit(&rp->pool);
 	mutex_destroy(&rp->mutex);
+	kfree(rp->ns_live);
 	vfree(rp->stage);
 	kfree(rp->slot);
 	kfree(rp);

@@ -220,6 +220,15 @@ traffic() {
 	sleep 0.$((i % 3 + 1))
 }
 reap() { rmmod pbus_rpmsg_pingpong 2>/dev/null; }
+# The crash cycles are deliberate, each recovered before the next: no crash
+# loop. pbus_rproc's bound (recovery_limit automatic recoveries within
+# recovery_window_s, with a backoff) is lifted for them and restored after;
+# 64-lying-remote.sh tests it.
+RPARAM=/sys/module/pbus_rproc/parameters
+rec_limit=$(cat "$RPARAM/recovery_limit" 2>/dev/null)
+rec_delay=$(cat "$RPARAM/recovery_delay_ms" 2>/dev/null)
+[ -z "$rec_limit" ] || echo 0 > "$RPARAM/recovery_limit"
+[ -z "$rec_delay" ] || echo 0 > "$RPARAM/recovery_delay_ms"
 dmesg_mark
 t0=$(cut -d. -f1 /proc/uptime)
 fails=0
@@ -243,6 +252,8 @@ for kind in stop crash rmmod; do
 	fails=$((fails + bad))
 done
 t1=$(cut -d. -f1 /proc/uptime)
+[ -z "$rec_limit" ] || echo "$rec_limit" > "$RPARAM/recovery_limit"
+[ -z "$rec_delay" ] || echo "$rec_delay" > "$RPARAM/recovery_delay_ms"
 diag "teardown cycles: $((t1 - t0)) s"
 assert_eq "no echo corrupted or duplicated in the cycles" "" \
 	"$(dmesg_since | grep 'pbus-pingpong: ' | grep -v ' 0 errors' | head -2)"

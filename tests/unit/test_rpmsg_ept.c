@@ -122,6 +122,11 @@ static void test_hdr(void)
 	CHECK_EQ(d.flags, h.flags);
 	pbus_ept_slot_hdr_encode(slot, 0x1234);
 	CHECK(!memcmp(slot, "\x34\x12\0\0", 4));
+	d.len = 0;
+	CHECK(pbus_ept_slot_hdr_decode(slot, &d.len));
+	CHECK_EQ(d.len, 0x1234);
+	slot[3] = 1;
+	CHECK(!pbus_ept_slot_hdr_decode(slot, &d.len));
 	CHECK_EQ(PBUS_EPT_MTU, 496);
 }
 
@@ -382,6 +387,47 @@ static void test_announce(void)
 	CHECK_EQ(ctx.stats.tx, 7);
 }
 
+/* Any name and address, whether an endpoint serves it or not. */
+static void test_ns_send(void)
+{
+	char long_name[PBUS_EPT_NAME_SIZE + 1];
+	struct pbus_ept_ctx ctx;
+	struct pbus_ept_hdr h;
+	struct outbox o;
+	unsigned int i;
+
+	out_init(&o, 2);
+	pbus_ept_init(&ctx, 0, out_send, &o);
+	CHECK_EQ(pbus_ept_ns_send(&ctx, "pbus-forged", 0x1000,
+				  PBUS_EPT_NS_CREATE), 0);
+	CHECK_EQ(o.len[0], 56);
+	pbus_ept_hdr_decode(o.msg[0], &h);
+	CHECK_EQ(h.src, 0x1000);
+	CHECK_EQ(h.dst, PBUS_EPT_NS_ADDR);
+	CHECK_EQ(h.len, PBUS_EPT_NS_MSG_LEN);
+	CHECK(!strcmp((char *)o.msg[0] + 16, "pbus-forged"));
+	/* NUL-padded to the end of the name field */
+	for (i = strlen("pbus-forged"); i < PBUS_EPT_NAME_SIZE; i++)
+		CHECK_EQ(o.msg[0][16 + i], 0);
+	CHECK_EQ(le32(o.msg[0] + 48), 0x1000);
+	CHECK_EQ(le32(o.msg[0] + 52), PBUS_EPT_NS_CREATE);
+	CHECK_EQ(pbus_ept_ns_send(&ctx, "pbus-forged", 0x1000,
+				  PBUS_EPT_NS_DESTROY), 0);
+	CHECK_EQ(le32(o.msg[1] + 52), PBUS_EPT_NS_DESTROY);
+	/* full: not sent, counted */
+	CHECK_EQ(pbus_ept_ns_send(&ctx, "x", 1, PBUS_EPT_NS_CREATE), -EAGAIN);
+	CHECK_EQ(ctx.stats.tx_full, 1);
+
+	memset(long_name, 'a', PBUS_EPT_NAME_SIZE);
+	long_name[PBUS_EPT_NAME_SIZE] = '\0';
+	CHECK_EQ(pbus_ept_ns_send(&ctx, long_name, 1, PBUS_EPT_NS_CREATE),
+		 -EINVAL);
+	CHECK_EQ(pbus_ept_ns_send(&ctx, "", 1, PBUS_EPT_NS_CREATE), -EINVAL);
+	CHECK_EQ(pbus_ept_ns_send(&ctx, NULL, 1, PBUS_EPT_NS_CREATE), -EINVAL);
+	CHECK_EQ(pbus_ept_ns_send(&ctx, "x", 1, 2), -EINVAL);
+	CHECK_EQ(ctx.stats.tx, 2);
+}
+
 static const char *ns_name;
 static u32 ns_addr, ns_flags;
 static char ns_buf[PBUS_EPT_NAME_SIZE];
@@ -476,6 +522,7 @@ int main(void)
 	RUN(test_malformed);
 	RUN(test_echo_in_place);
 	RUN(test_announce);
+	RUN(test_ns_send);
 	RUN(test_ns_rx);
 	RUN(test_random_slots);
 	printf("%d passed, %d failed\n", tests_passed, tests_failed);
