@@ -30,6 +30,7 @@ Files: $RUN/{console.log,qemu.pid,state} (state has PORT=, KEY=, TARGET=);
         PBUS_RUN=dir selects another run dir (a second guest);
         QEMU_DTSO="x.dtso ..." selects the overlays (default dts/qemu/*.dtso)
         QEMU_DT_DELETE="label:prop ..." deletes properties after the overlays
+        QEMU_DT_SET="label:prop=u32 ..." sets one-cell properties after the overlays
         QEMU_APPEND="..." adds to the kernel command line (e.g. threadirqs)
 USAGE
 }
@@ -175,6 +176,15 @@ for lp in ${QEMU_DT_DELETE:-}; do
 	[ "$DTB" = "$RUN/guest.dtb" ] || { cp "$DTB" "$RUN/guest.dtb"; DTB=$RUN/guest.dtb; }
 	node=$(fdtget "$DTB" /__symbols__ "${lp%%:*}") || die "QEMU_DT_DELETE: no label ${lp%%:*}"
 	fdtput -d "$DTB" "$node" "${lp#*:}" || die "QEMU_DT_DELETE: cannot delete $lp"
+done
+# QEMU_DT_SET="label:prop=value ...": set a one-cell property (a slower lane's timeout,
+# e.g. pbus_master0:pbus,timeout-us=50000 for the debug kernel)
+for lpv in ${QEMU_DT_SET:-}; do
+	lp=${lpv%%=*}
+	case "$lpv" in *=*) ;; *) die "QEMU_DT_SET: '$lpv' is not label:prop=value" ;; esac
+	[ "$DTB" = "$RUN/guest.dtb" ] || { cp "$DTB" "$RUN/guest.dtb"; DTB=$RUN/guest.dtb; }
+	node=$(fdtget "$DTB" /__symbols__ "${lp%%:*}") || die "QEMU_DT_SET: no label ${lp%%:*}"
+	fdtput -t u "$DTB" "$node" "${lp#*:}" "${lpv#*=}" || die "QEMU_DT_SET: cannot set $lpv"
 done
 
 rm -f "$RUN/console.log" "$RUN/qemu.pid"
