@@ -20,6 +20,7 @@
 #include <linux/module.h>
 #include <linux/of.h>
 #include <linux/platform_device.h>
+#include <linux/random.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -246,9 +247,12 @@ static const struct pbus_link_ops pbus_link_ops = {
  * Frames, resync, link-up. All with bus->lock held.
  */
 
-/* One frame, no retry. Returns a PBUS_XR_* result. */
+/*
+ * One frame, no retry. Returns a PBUS_XR_* result. @retry: an earlier
+ * attempt of this write may have run (pbus_write_in_doubt()).
+ */
 static int pbus_frame_once(struct pbus *bus, bool write, u32 addr, u8 *buf,
-			   u16 len)
+			   u16 len, bool retry)
 {
 	int r;
 
@@ -258,7 +262,7 @@ static int pbus_frame_once(struct pbus *bus, bool write, u32 addr, u8 *buf,
 	bus->rewrite_all = true;
 	if (write)
 		r = pbus_master_write(&pbus_link_ops, bus, bus->tag, addr, buf,
-				      len);
+				      len, retry);
 	else
 		r = pbus_master_read(&pbus_link_ops, bus, bus->tag, addr, buf,
 				     len, bus->scratch);
@@ -266,7 +270,6 @@ static int pbus_frame_once(struct pbus *bus, bool write, u32 addr, u8 *buf,
 
 	switch (r) {
 	case PBUS_XR_OK:
-		bus->tag++;
 		bus->stats.frames++;
 		if (write)
 			bus->stats.bytes_written += len;
@@ -292,7 +295,7 @@ static int pbus_reg_read_once(struct pbus *bus, u32 reg, u32 *val)
 	int r;
 
 	r = pbus_frame_once(bus, false, PBUS_REG_BASE + reg, (u8 *)&v,
-			    sizeof(v));
+			    sizeof(v), false);
 	if (r == PBUS_XR_OK)
 		*val = le32_to_cpu(v);
 	return r;
@@ -411,16 +414,26 @@ static int pbus_xr_to_errno(int r)
 		return -EMSGSIZE;
 	case PBUS_XR_RO:
 		return -EPERM;
+	case PBUS_XR_RESET:
+		/* The remote was reset; the write may have run before. */
+		return -ECONNRESET;
 	default:
 		return -EIO;
 	}
 }
 
+/*
+ * Exactly-once rules (docs/protocol.md): every attempt of one write frame
+ * is the identical frame (tag, address, length, data); the tag moves on
+ * only when the frame is done. After an attempt of unknown outcome the
+ * frame goes out flagged as a retry, and a remote reset since refuses it.
+ */
 static int pbus_xfer_locked(struct pbus *bus, bool write, u32 addr, u8 *buf,
 			    size_t len)
 {
 	unsigned int attempt = 0;
-	u16 n;
+	bool doubt = false;
+	u16 n = 0;
 	int r;
 
 	if (!bus->link_up && pbus_link_up_locked(bus))
@@ -430,19 +443,24 @@ static int pbus_xfer_locked(struct pbus *bus, bool write, u32 addr, u8 *buf,
 		/* A resync that failed used up an attempt; try it again. */
 		if (!bus->link_up) {
 			if (attempt >= bus->retries)
-				return -ENOTCONN;
+				goto fail_link;
 			attempt++;
 			bus->stats.retries++;
 			if (pbus_link_up_locked(bus))
 				continue;
 		}
-		n = min_t(size_t, len, bus->cur_payload);
-		r = pbus_frame_once(bus, write, addr, buf, n);
+		/* A write in doubt keeps its length: the retry is the same frame. */
+		if (!doubt)
+			n = min_t(size_t, len, bus->cur_payload);
+		r = pbus_frame_once(bus, write, addr, buf, n, doubt);
 		if (r == PBUS_XR_OK) {
+			if (write)
+				bus->tag++;
 			addr += n;
 			buf += n;
 			len -= n;
 			attempt = 0;
+			doubt = false;
 			if (++bus->clean_frames >= PBUS_CLEAN_TO_GROW &&
 			    bus->cur_payload < bus->max_payload) {
 				bus->cur_payload = min(bus->cur_payload * 2,
@@ -451,9 +469,16 @@ static int pbus_xfer_locked(struct pbus *bus, bool write, u32 addr, u8 *buf,
 			}
 			continue;
 		}
+		if (write && pbus_write_in_doubt(r))
+			doubt = true;
 		if (!pbus_xfer_retryable(r) || attempt >= bus->retries) {
-			dev_dbg(bus->dev, "%s 0x%08x+%u failed: %d\n",
-				write ? "write" : "read", addr, n, r);
+			dev_dbg(bus->dev, "%s 0x%08x+%u failed: %d%s\n",
+				write ? "write" : "read", addr, n, r,
+				doubt ? " (may have run)" : "");
+			if (write)
+				bus->tag++;
+			if (r == PBUS_XR_RESET)
+				bus->link_up = false;
 			return pbus_xr_to_errno(r);
 		}
 		attempt++;
@@ -463,9 +488,13 @@ static int pbus_xfer_locked(struct pbus *bus, bool write, u32 addr, u8 *buf,
 
 		switch (r) {
 		case PBUS_XR_LINK:
-			/* On failure link_up is false: the loop retries it. */
+			/*
+			 * On failure link_up is false: the loop retries it.
+			 * The resync reads MAGIC, which leaves the remote's
+			 * duplicate memory alone.
+			 */
 			pbus_resync_locked(bus);
-			fallthrough;
+			break;
 		case PBUS_XR_CRC:
 			/* Noisy link: shorter frames fail less often. */
 			bus->cur_payload = max_t(u32, bus->cur_payload / 2,
@@ -479,6 +508,11 @@ static int pbus_xfer_locked(struct pbus *bus, bool write, u32 addr, u8 *buf,
 		}
 	}
 	return 0;
+
+fail_link:
+	if (write)
+		bus->tag++;
+	return -ENOTCONN;
 }
 
 /* Entry point of every transfer: checks, bus lock, stats of failures. */
@@ -1140,6 +1174,8 @@ static int pbus_master_probe(struct platform_device *pdev)
 	bus->spin_us = PBUS_DEF_SPIN_US;
 	bus->timeout_us = PBUS_DEF_TIMEOUT_US;
 	bus->retries = PBUS_DEF_RETRIES;
+	/* Not the tag a previous host left in the remote's duplicate memory. */
+	bus->tag = (u8)get_random_u32();
 	device_property_read_u32(dev, "pbus,spin-us", &bus->spin_us);
 	device_property_read_u32(dev, "pbus,timeout-us", &bus->timeout_us);
 	device_property_read_u32(dev, "pbus,retries", &bus->retries);

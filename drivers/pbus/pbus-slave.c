@@ -796,11 +796,19 @@ static irqreturn_t pbus_slave_strobe_thread(int irq, void *data)
 	return IRQ_HANDLED;
 }
 
-/* RESET: drop the frame, release the lines, re-align ACK, tell the user. */
+/*
+ * RESET: as after probe (docs/protocol.md): frame dropped, duplicate
+ * memory forgotten, IRQ_STATUS/IRQ_ENABLE/SCRATCH cleared; then release
+ * the lines, re-align ACK, tell the user.
+ */
 static void pbus_slave_reset_sm_locked(struct pbus_slave *s)
 {
 	lockdep_assert_held(&s->lock);
-	pbus_slave_reset(&s->sm);
+	pbus_slave_restart(&s->sm);
+	s->irq_status = 0;
+	s->irq_enable = 0;
+	s->scratch = 0;
+	pbus_slave_update_irq_locked(s);
 	s->pend = false;
 	s->stats.resets++;
 	if (s->ops && s->ops->reset)
@@ -1196,6 +1204,7 @@ static int pbus_slave_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "frame_errors %u\n", cnt.frame_errors);
 	seq_printf(m, "dup_writes %u\n", cnt.dup_writes);
 	seq_printf(m, "aborts %u\n", cnt.aborts);
+	seq_printf(m, "reset_refused %u\n", cnt.reset_refused);
 	seq_printf(m, "idle_timeouts %u\n", st.idle_timeouts);
 	seq_printf(m, "resets %u\n", st.resets);
 	seq_printf(m, "edges %llu\n", st.edges);
@@ -1504,7 +1513,7 @@ static int pbus_slave_probe(struct platform_device *pdev)
 	s->window = kvzalloc(s->window_size, GFP_KERNEL);
 	if (!s->window)
 		goto err_put;
-	s->sm_buf = kzalloc(s->max_payload + PBUS_CRC_LEN + 1, GFP_KERNEL);
+	s->sm_buf = kzalloc(s->max_payload + 1 + PBUS_CRC_LEN, GFP_KERNEL);
 	if (!s->sm_buf)
 		goto err_window;
 	pbus_slave_init(&s->sm, &pbus_slave_backend, s, s->sm_buf,

@@ -86,7 +86,7 @@ dmesg_mark
 # --- read-only registers --------------------------------------------------
 assert_eq "MAGIC reads 50 42 55 53" "50 42 55 53" "$(peek $MAGIC)"
 assert_eq "MAGIC as a word is 0x53554250" $((0x53554250)) "$(peek32 $MAGIC)"
-assert_eq "VERSION is 1" 1 "$(peek32 $VERSION)"
+assert_eq "VERSION is 2" 2 "$(peek32 $VERSION)"
 win=$(peek32 $WINDOW_SIZE)
 assert_eq "WINDOW_SIZE matches the slave" "$(state_get window_size)" "$win"
 info_win=$("$PBUSCTL" -d "$DEV" info 2>/dev/null | sed -n 's/^window_size //p')
@@ -102,7 +102,7 @@ assert_eq "MAGIC unchanged after the refused write" "50 42 55 53" \
 refused "write to WINDOW_SIZE refused" poke32 $WINDOW_SIZE 16
 assert_eq "WINDOW_SIZE unchanged after the refused write" "$win" \
 	"$(peek32 $WINDOW_SIZE)"
-refused "write to VERSION refused" poke32 $VERSION 2
+refused "write to VERSION refused" poke32 $VERSION 3
 
 # --- SCRATCH --------------------------------------------------------------
 assert_cmd "SCRATCH write 0x12345678" poke32 $SCRATCH 0x12345678

@@ -79,7 +79,7 @@ struct rig {
 	struct wire w;
 	struct mem *m;
 	uint8_t *sbuf;
-	uint8_t scratch[MAXP + 3 + 64];
+	uint8_t scratch[MAXP + 1 + PBUS_CRC_LEN + 64];
 };
 
 static struct rig *rig_new(uint16_t max)
@@ -87,7 +87,7 @@ static struct rig *rig_new(uint16_t max)
 	struct rig *r = calloc(1, sizeof(*r));
 
 	r->m = calloc(1, sizeof(*r->m));
-	r->sbuf = malloc((size_t)max + 3);
+	r->sbuf = malloc((size_t)max + 1 + PBUS_CRC_LEN);
 	pbus_slave_init(&r->sm, &mem_be, r->m, r->sbuf, max);
 	wire_init(&r->w, &r->sm);
 	return r;
@@ -103,7 +103,7 @@ static void rig_free(struct rig *r)
 static int rwrite(struct rig *r, uint8_t tag, uint32_t addr,
 		  const uint8_t *buf, uint16_t len)
 {
-	return pbus_master_write(&wire_ops, &r->w, tag, addr, buf, len);
+	return pbus_master_write(&wire_ops, &r->w, tag, addr, buf, len, false);
 }
 
 static int rread(struct rig *r, uint8_t tag, uint32_t addr, uint8_t *buf,
@@ -135,7 +135,7 @@ static size_t mkframe(uint8_t *f, uint8_t cmd, uint8_t tag, uint32_t addr,
 		      uint16_t len, const uint8_t *payload, size_t plen)
 {
 	struct pbus_hdr h = { .cmd = cmd, .tag = tag, .addr = addr, .len = len };
-	uint16_t crc;
+	uint32_t crc;
 	size_t n;
 
 	pbus_hdr_pack(&h, f);
@@ -143,37 +143,45 @@ static size_t mkframe(uint8_t *f, uint8_t cmd, uint8_t tag, uint32_t addr,
 	if (plen)
 		memcpy(f + n, payload, plen);
 	n += plen;
-	crc = pbus_crc16(PBUS_CRC_INIT, f, n);
+	crc = pbus_crc_final(pbus_crc32c(PBUS_CRC_INIT, f, n));
+	f[n++] = crc;
 	f[n++] = crc >> 8;
-	f[n++] = crc & 0xff;
+	f[n++] = crc >> 16;
+	f[n++] = crc >> 24;
 	return n;
 }
 
 /* ------------------------------------------------------------------- tests */
+static uint32_t crc_of(const uint8_t *b, size_t n)
+{
+	return pbus_crc_final(pbus_crc32c(PBUS_CRC_INIT, b, n));
+}
+
 static void test_crc(void)
 {
 	static const uint8_t check[] = "123456789";
 	uint8_t buf[64];
-	uint16_t c;
+	uint32_t c;
 	int i;
 
-	CHECK_EQ(pbus_crc16(PBUS_CRC_INIT, check, 9), 0x29b1);
-	CHECK_EQ(pbus_crc16(PBUS_CRC_INIT, check, 0), 0xffff);
-	c = pbus_crc16(PBUS_CRC_INIT, check, 4);
-	CHECK_EQ(pbus_crc16(c, check + 4, 5), 0x29b1);
-	CHECK_EQ(pbus_crc16(0, check, 9), 0x31c3);	/* CRC-16/XMODEM */
-	/* Big-endian CRC appended: the CRC over everything is 0. */
+	CHECK_EQ(crc_of(check, 9), 0xe3069283u);	/* CRC-32C check */
+	CHECK_EQ(crc_of(check, 0), 0);
+	c = pbus_crc32c(PBUS_CRC_INIT, check, 4);
+	CHECK_EQ(pbus_crc_final(pbus_crc32c(c, check + 4, 5)), 0xe3069283u);
+	/* Little-endian CRC appended: the raw register ends at the residue. */
 	seed(1);
-	for (i = 0; i < 62; i++)
+	for (i = 0; i < 60; i++)
 		buf[i] = rnd();
-	c = pbus_crc16(PBUS_CRC_INIT, buf, 62);
-	buf[62] = c >> 8;
-	buf[63] = c;
-	CHECK_EQ(pbus_crc16(PBUS_CRC_INIT, buf, 64), 0);
+	c = crc_of(buf, 60);
+	buf[60] = c;
+	buf[61] = c >> 8;
+	buf[62] = c >> 16;
+	buf[63] = c >> 24;
+	CHECK_EQ(pbus_crc32c(PBUS_CRC_INIT, buf, 64), PBUS_CRC_RESIDUE);
 	/* Every single-bit error is detected. */
 	for (i = 0; i < 64 * 8; i++) {
 		buf[i / 8] ^= 1u << (i % 8);
-		CHECK(pbus_crc16(PBUS_CRC_INIT, buf, 64) != 0);
+		CHECK(pbus_crc32c(PBUS_CRC_INIT, buf, 64) != PBUS_CRC_RESIDUE);
 		buf[i / 8] ^= 1u << (i % 8);
 	}
 }
@@ -241,6 +249,8 @@ static void test_status(void)
 	CHECK_EQ(pbus_status_to_xr(PBUS_ST_BUSY), PBUS_XR_BUSY);
 	CHECK_EQ(pbus_status_to_xr(PBUS_ST_RO), PBUS_XR_RO);
 	CHECK_EQ(pbus_status_to_xr(PBUS_ST_IDLE), PBUS_XR_STATUS);
+	CHECK_EQ(pbus_status_to_xr(PBUS_ST_RESET), PBUS_XR_RESET);
+	CHECK(!pbus_xfer_retryable(PBUS_XR_RESET));
 	CHECK_EQ(pbus_status_to_xr(9), PBUS_XR_STATUS);
 	CHECK_EQ(pbus_status_to_xr(-1), PBUS_XR_STATUS);
 	CHECK(pbus_xfer_retryable(PBUS_XR_STATUS));
@@ -328,11 +338,11 @@ static void test_backend_errors(void)
 		struct pbus_slave_sm sm;
 		struct pbus_slave_backend none = { NULL, NULL };
 		struct wire w;
-		uint8_t sb[16 + 3], scr[4 + 3], buf[4] = { 0 };
+		uint8_t sb[16 + 5], scr[4 + 5], buf[4] = { 0 };
 
 		pbus_slave_init(&sm, &none, NULL, sb, 16);
 		wire_init(&w, &sm);
-		CHECK_EQ(pbus_master_write(&wire_ops, &w, 1, 0, buf, 4),
+		CHECK_EQ(pbus_master_write(&wire_ops, &w, 1, 0, buf, 4, false),
 			 PBUS_XR_RO);
 		CHECK_EQ(pbus_master_read(&wire_ops, &w, 1, 0, buf, 4, scr),
 			 PBUS_XR_ADDR);
@@ -342,7 +352,7 @@ static void test_backend_errors(void)
 		/* No buffer: every frame is LEN. */
 		pbus_slave_init(&sm, &mem_be, NULL, NULL, 16);
 		CHECK_EQ(sm.max_payload, 0);
-		CHECK_EQ(pbus_master_write(&wire_ops, &w, 1, 0, buf, 4),
+		CHECK_EQ(pbus_master_write(&wire_ops, &w, 1, 0, buf, 4, false),
 			 PBUS_XR_LEN);
 		CHECK_EQ(pbus_master_read(&wire_ops, &w, 1, 0, buf, 4, scr),
 			 PBUS_XR_LEN);
@@ -367,7 +377,8 @@ static void test_slave_raw(void)
 	CHECK(pbus_slave_busy(sm));
 	CHECK_EQ(sget(sm), PBUS_STATUS_ENCODE(PBUS_ST_OK));
 	CHECK_EQ(sm->state, PBUS_SS_TX);
-	/* Beyond the status: encoded FRAME, forever. */
+	CHECK_EQ(sget(sm), pbus_ack_check(f, PBUS_STATUS_ENCODE(PBUS_ST_OK)));
+	/* Beyond the answer: encoded FRAME, forever. */
 	for (i = 0; i < 3; i++)
 		CHECK_EQ(sget(sm), PBUS_STATUS_ENCODE(PBUS_ST_FRAME));
 	CHECK_EQ(pbus_slave_strobe(sm, false, 0xa1, NULL), PBUS_SA_RELEASE);
@@ -396,7 +407,7 @@ static void test_slave_raw(void)
 	pbus_slave_strobe(sm, false, 0, NULL);
 	/* len > max, intact: LEN after swallowing the payload. */
 	{
-		uint8_t big[8 + 40 + 2], pl[40] = { 0 };
+		uint8_t big[8 + 40 + 4], pl[40] = { 0 };
 
 		n = mkframe(big, PBUS_CMD_WRITE, 3, 0, 40, pl, 40);
 		sput(sm, big, n);
@@ -422,22 +433,20 @@ static void test_slave_raw(void)
 	pbus_slave_strobe(sm, false, 0, NULL);
 	CHECK_EQ(r->m->writes, 1);
 
-	/* Read: status, payload, CRC over status + payload. */
+	/* Read: status, payload, CRC over header + status + payload. */
 	memcpy(r->m->data + 100, p, 32);
 	n = mkframe(f, PBUS_CMD_READ, 5, 100, 32, NULL, 0);
 	sput(sm, f, n);
 	{
-		uint8_t rx[35];
-		uint16_t c;
+		uint8_t rx[8 + 37];
 
-		for (i = 0; i < 35; i++)
-			rx[i] = sget(sm);
-		CHECK_EQ(rx[0], PBUS_STATUS_ENCODE(PBUS_ST_OK));
-		CHECK(!memcmp(rx + 1, p, 32));
-		c = pbus_crc16(PBUS_CRC_INIT, rx, 33);
-		CHECK_EQ(rx[33], c >> 8);
-		CHECK_EQ(rx[34], c & 0xff);
-		CHECK_EQ(pbus_crc16(PBUS_CRC_INIT, rx, 35), 0);
+		memcpy(rx, f, 8);
+		for (i = 0; i < 37; i++)
+			rx[8 + i] = sget(sm);
+		CHECK_EQ(rx[8], PBUS_STATUS_ENCODE(PBUS_ST_OK));
+		CHECK(!memcmp(rx + 9, p, 32));
+		CHECK_EQ(pbus_crc32c(PBUS_CRC_INIT, rx, sizeof(rx)),
+			 PBUS_CRC_RESIDUE);
 		CHECK_EQ(sget(sm), PBUS_STATUS_ENCODE(PBUS_ST_FRAME));
 		CHECK_EQ(pbus_slave_strobe(sm, false, 0xff, NULL),
 			 PBUS_SA_RELEASE);
@@ -476,8 +485,8 @@ static void test_dup_write(void)
 	r->sm.be = &counting_be;
 	for (i = 0; i < 32; i++)
 		a[i] = i;
-	/* The status byte is strobe 8 + 32 + 2 = 42; flip a bit of it. */
-	wire_arm(&r->w, WF_FLIP, 42, 3);
+	/* The status byte is strobe 8 + 32 + 4 = 44; flip a bit of it. */
+	wire_arm(&r->w, WF_FLIP, 44, 3);
 	CHECK_EQ(rwrite(r, 9, 0, a, 32), PBUS_XR_STATUS);
 	CHECK_EQ(r->w.fired, 1);
 	CHECK_EQ(counting_writes, 1);
@@ -511,9 +520,12 @@ static void test_dup_write(void)
 	a[5] ^= 1;
 	CHECK_EQ(rwrite(r, 10, 0, a, 32), PBUS_XR_OK);
 	CHECK_EQ(counting_writes, 3);
-	/* A read in between clears the memory. */
+	/* v2: a read in between (the resync's MAGIC read) keeps the memory. */
 	CHECK_EQ(rread(r, 11, 0, b, 32), PBUS_XR_OK);
 	CHECK_EQ(rwrite(r, 10, 0, a, 32), PBUS_XR_OK);
+	CHECK_EQ(counting_writes, 3);
+	a[6] ^= 1;
+	CHECK_EQ(rwrite(r, 11, 0, a, 32), PBUS_XR_OK);
 	CHECK_EQ(counting_writes, 4);
 	/* A write that failed is not remembered. */
 	r->m->forced = true;
@@ -522,10 +534,25 @@ static void test_dup_write(void)
 	r->m->forced = false;
 	CHECK_EQ(rwrite(r, 12, 0, a, 32), PBUS_XR_OK);
 	CHECK_EQ(counting_writes, 6);
-	/* A reset (idle timeout) keeps it; re-init forgets it. */
+	/* A reset (idle timeout) keeps it. */
 	pbus_slave_reset(&r->sm);
 	CHECK_EQ(rwrite(r, 12, 0, a, 32), PBUS_XR_OK);
 	CHECK_EQ(counting_writes, 6);
+	/* A retry flag matches the plain write it repeats. */
+	CHECK_EQ(pbus_master_write(&wire_ops, &r->w, 12, 0, a, 32, true),
+		 PBUS_XR_OK);
+	CHECK_EQ(counting_writes, 6);
+	/* RESET (restart) forgets it: a retry is refused, a new write runs. */
+	pbus_slave_restart(&r->sm);
+	CHECK_EQ(pbus_master_write(&wire_ops, &r->w, 12, 0, a, 32, true),
+		 PBUS_XR_RESET);
+	CHECK_EQ(counting_writes, 6);
+	CHECK_EQ(rwrite(r, 12, 0, a, 32), PBUS_XR_OK);
+	CHECK_EQ(counting_writes, 7);
+	/* Not fresh any more: a retry of a write it never saw runs. */
+	CHECK_EQ(pbus_master_write(&wire_ops, &r->w, 13, 0, a, 32, true),
+		 PBUS_XR_OK);
+	CHECK_EQ(counting_writes, 8);
 	rig_free(r);
 	counting_writes = 0;
 }
@@ -614,19 +641,19 @@ static void test_master_read_crc(void)
 
 	for (i = 0; i < 16; i++)
 		r->m->data[i] = i;
-	/* Strobes: 10 put, status at 10, payload 11..26, CRC 27..28. */
-	for (i = 10; i <= 28; i++) {
+	/* Strobes: 12 put, status at 12, payload 13..28, CRC 29..32. */
+	for (i = 12; i <= 32; i++) {
 		for (bit = 0; bit < 8; bit += 3) {
 			memset(b, 0xcc, sizeof(b));
 			wire_arm(&r->w, WF_FLIP, i, bit);
 			CHECK(rread(r, 1, 0, b, 16) ==
-			      (i == 10 ? PBUS_XR_STATUS : PBUS_XR_CRC));
+			      (i == 12 ? PBUS_XR_STATUS : PBUS_XR_CRC));
 			CHECK_EQ(b[0], 0xcc);
 			CHECK_EQ(b[15], 0xcc);
 			CHECK_EQ(r->sm.state, PBUS_SS_IDLE);
 		}
 	}
-	wire_arm(&r->w, WF_TIMEOUT, 12, 0);
+	wire_arm(&r->w, WF_TIMEOUT, 14, 0);
 	CHECK_EQ(rread(r, 1, 0, b, 16), PBUS_XR_LINK);
 	CHECK_EQ(b[0], 0xcc);
 	/* No turn_write after a timeout: the slave still talks until aborted. */
@@ -635,7 +662,7 @@ static void test_master_read_crc(void)
 	CHECK_EQ(pbus_master_abort(&wire_ops, &r->w, NULL), PBUS_XR_OK);
 	CHECK_EQ(r->sm.state, PBUS_SS_IDLE);
 	/* turn_write timing out fails the frame too. */
-	wire_arm(&r->w, WF_TIMEOUT, 29, 0);
+	wire_arm(&r->w, WF_TIMEOUT, 33, 0);
 	CHECK_EQ(rread(r, 1, 0, b, 16), PBUS_XR_LINK);
 	CHECK_EQ(b[0], 0xcc);
 	wire_arm(&r->w, WF_NONE, 0, 0);
@@ -679,7 +706,7 @@ static void test_random_faults(void)
 			for (k = 0; k < len; k++)
 				a[k] = rnd();
 		for (tries = 0; tries < MAX_TRIES; tries++) {
-			long nstrobes = wr ? len + 12 : len + 14;
+			long nstrobes = wr ? len + 15 : len + 18;
 			enum wire_fault f = WF_NONE;
 
 			if (rnd() % 100 < 40)
@@ -753,7 +780,7 @@ static void test_slave_soup(void)
 
 		pbus_slave_strobe(sm, rw, in, &out);
 		CHECK(sm->state <= PBUS_SS_TX);
-		CHECK(sm->tx_len <= 16 + 3);
+		CHECK(sm->tx_len <= 16 + 5);
 		if (rnd() % 1000 == 0) {
 			pbus_slave_reset(sm);
 			CHECK_EQ(sm->state, PBUS_SS_IDLE);

@@ -12,25 +12,37 @@
 
 #include "pbus_types.h"
 
-#define PBUS_PROTO_VERSION	1
+#define PBUS_PROTO_VERSION	2
 
 /* Frame header: cmd, tag, addr (LE32), len (LE16). */
 #define PBUS_HDR_LEN		8
-#define PBUS_CRC_LEN		2
+#define PBUS_CRC_LEN		4	/* CRC-32C, little-endian */
+#define PBUS_ACK_LEN		2	/* write answer: status, check */
 #define PBUS_CMD_MAGIC		0xa0
 #define PBUS_CMD_MAGIC_MASK	0xf0
 #define PBUS_CMD_WRITE		(PBUS_CMD_MAGIC | 0x1)
 #define PBUS_CMD_READ		(PBUS_CMD_MAGIC | 0x2)
+/*
+ * A write resent after an attempt whose outcome the host does not know:
+ * a remote with no memory of it (reset since) answers RESET, never runs it.
+ */
+#define PBUS_CMD_WRITE_RETRY	(PBUS_CMD_MAGIC | 0x9)
 
 /* Largest payload a frame can describe; a slave advertises its own limit. */
 #define PBUS_MAX_PAYLOAD	4096
 #define PBUS_MIN_PAYLOAD	16
 
 /*
- * CRC-16/CCITT-FALSE: poly 0x1021, MSB first, init 0xffff, no xorout; the
- * kernel build uses crc_itu_t() from lib/crc-itu-t.c, which is this CRC.
+ * CRC-32C (Castagnoli): reflected poly 0x82f63b78, init and xorout
+ * 0xffffffff, appended little-endian. pbus_crc32c() is the raw update
+ * (no xor): the kernel's crc32c() in kernel builds, a table elsewhere.
  */
-#define PBUS_CRC_INIT		0xffff
+#define PBUS_CRC_INIT		0xffffffffu
+#define PBUS_CRC_XOROUT		0xffffffffu
+/* Raw CRC register after data followed by its own (LE) CRC-32C. */
+#define PBUS_CRC_RESIDUE	0xb798b438u
+/* The write answer's check byte: CRC-8 poly 0x07, init 0xff. */
+#define PBUS_ACK_INIT		0xff
 
 /*
  * Status byte sent by the slave: low nibble is the code, high nibble its
@@ -46,6 +58,8 @@ enum pbus_status {
 	PBUS_ST_BUSY = 5,	/* backend busy: retry later */
 	PBUS_ST_RO = 6,		/* write to a read-only location */
 	PBUS_ST_IDLE = 7,	/* status read with no frame (abort/resync) */
+	/* A retried write reached a remote reset since: not executed now. */
+	PBUS_ST_RESET = 8,
 };
 
 /* (code * 0x11) ^ 0xf0: code in both nibbles, high one complemented. */
@@ -68,7 +82,25 @@ int pbus_status_decode(u8 byte);
 #define PBUS_REG_END		0x1000
 #define PBUS_MAGIC		0x53554250u	/* "PBUS" little-endian */
 
-u16 pbus_crc16(u16 crc, const u8 *buf, size_t len);
+/* Raw CRC-32C update; a frame's CRC is pbus_crc(). */
+u32 pbus_crc32c(u32 crc, const u8 *buf, size_t len);
+/* CRC-32C of @len bytes continuing @crc (start: PBUS_CRC_INIT), no xorout. */
+static inline u32 pbus_crc_final(u32 crc)
+{
+	return crc ^ PBUS_CRC_XOROUT;
+}
+
+/*
+ * Check byte of a write answer: CRC-8 over the header the remote received
+ * and the status byte. Binds the answer to the frame (tag, address,
+ * length) and makes OK at least 4 bit flips from any other answer.
+ */
+u8 pbus_ack_check(const u8 hdr[PBUS_HDR_LEN], u8 status);
+/*
+ * The one validator of a write answer: returns the PBUS_XR_* result for
+ * the two bytes @ack received after the frame with header @hdr.
+ */
+int pbus_ack_decode(const u8 hdr[PBUS_HDR_LEN], const u8 ack[PBUS_ACK_LEN]);
 
 struct pbus_hdr {
 	u8 cmd;
@@ -105,6 +137,8 @@ enum pbus_xfer_result {
 	PBUS_XR_ADDR = -5,	/* final: bad address */
 	PBUS_XR_LEN = -6,	/* final: bad length */
 	PBUS_XR_RO = -7,	/* final: read-only */
+	/* final: remote reset since an attempt of unknown outcome */
+	PBUS_XR_RESET = -8,
 };
 
 /*
@@ -122,18 +156,29 @@ static inline bool pbus_xfer_retryable(int r)
 }
 
 /*
- * One write frame: header, payload, CRC over both, then the status byte.
- * @tag must stay the same across retries of one transaction and change
- * between transactions (the slave uses it to drop duplicate writes).
- * A retry must resend the identical frame. len 0 gives PBUS_XR_LEN without
- * touching the wire. The CRC is sent big-endian.
+ * After a write attempt with this result the host cannot know whether the
+ * remote executed it: every later attempt of that frame goes out as
+ * PBUS_CMD_WRITE_RETRY, and must be the identical frame otherwise.
+ */
+static inline bool pbus_write_in_doubt(int r)
+{
+	return r == PBUS_XR_LINK || r == PBUS_XR_STATUS;
+}
+
+/*
+ * One write frame: header, payload, CRC-32C over both, then the two-byte
+ * answer. @tag must stay the same across retries of one transaction and
+ * change between transactions (the slave uses it to drop duplicate
+ * writes). A retry must resend the identical frame; @retry (set after a
+ * pbus_write_in_doubt() result) only changes the command byte. len 0 gives
+ * PBUS_XR_LEN without touching the wire.
  */
 int pbus_master_write(const struct pbus_link_ops *ops, void *ctx, u8 tag,
-		      u32 addr, const u8 *buf, u16 len);
+		      u32 addr, const u8 *buf, u16 len, bool retry);
 /*
- * One read frame: header + CRC, then status, payload and CRC over status
- * and payload. @buf is written only after the CRC checked out; @scratch
- * must hold len + 3 bytes. turn_write follows turn_read unless the link
+ * One read frame: header + CRC, then status, payload and CRC over header,
+ * status and payload. @buf is written only after the CRC checked out;
+ * @scratch must hold len + 1 + PBUS_CRC_LEN bytes. turn_write follows turn_read unless the link
  * failed (the caller then resyncs).
  */
 int pbus_master_read(const struct pbus_link_ops *ops, void *ctx, u8 tag,
@@ -178,6 +223,7 @@ struct pbus_slave_counters {
 	u32 frame_errors;
 	u32 dup_writes;	/* retried writes acknowledged, not redone */
 	u32 aborts;	/* frames cut short by a status read or reset */
+	u32 reset_refused; /* retried writes answered RESET */
 };
 
 struct pbus_slave_sm {
@@ -190,30 +236,42 @@ struct pbus_slave_sm {
 	u8 hdr[PBUS_HDR_LEN];
 	struct pbus_hdr h;
 	u32 pos;		/* bytes of this frame received, or TX index */
-	u16 crc;		/* running CRC over the frame */
-	u16 rx_crc;		/* CRC bytes received (big-endian) */
+	u32 crc;		/* running CRC, SINK after a LEN verdict only */
+	u32 rx_crc;		/* CRC bytes received (little-endian) */
 	u8 status;		/* encoded status answered next */
+	u8 ack;			/* its check byte (pbus_ack_check()) */
+	bool tx_buf;		/* TX from buf (read OK), else status + ack */
 	/* SINK after a LEN verdict: answer CRC unless the frame checks out. */
 	bool sink_check;
 	u32 sink_expect;	/* frame length implied by the bad header */
 	u32 tx_len;		/* bytes queued in buf for TX */
-	/* Duplicate write detection: tag and CRC of the last write executed. */
+	/*
+	 * Duplicate write detection: tag and CRC (as a plain write) of the
+	 * last write executed with OK. @fresh: no write executed since
+	 * pbus_slave_init()/pbus_slave_restart().
+	 */
 	bool last_valid;
+	bool fresh;
 	u8 last_tag;
-	u16 last_crc;
+	u32 last_crc;
 
 	struct pbus_slave_counters cnt;
 };
 
-/* @buf must hold max_payload + 3 bytes. */
+/* @buf must hold max_payload + 1 + PBUS_CRC_LEN bytes. */
 void pbus_slave_init(struct pbus_slave_sm *sm,
 		     const struct pbus_slave_backend *be, void *be_ctx,
 		     u8 *buf, u16 max_payload);
 /*
  * Idle timeout: drop any frame in flight. Counters and the duplicate-write
- * memory stay; a hard RESET of the remote calls pbus_slave_init() instead.
+ * memory stay; a hard RESET of the remote calls pbus_slave_restart().
  */
 void pbus_slave_reset(struct pbus_slave_sm *sm);
+/*
+ * RESET line: as after pbus_slave_init() (frame dropped, duplicate memory
+ * forgotten, fresh) except that the counters stay.
+ */
+void pbus_slave_restart(struct pbus_slave_sm *sm);
 /*
  * Feed one strobe edge. @rw_read is the RW line, @in the data lines (only
  * meaningful when !rw_read). Returns what to do before toggling ACK.
