@@ -9,6 +9,7 @@
 
 #include "pbus_proto.h"
 #include "wire.h"
+#include "fx.h"
 
 #include "harness.h"
 
@@ -686,7 +687,7 @@ static void test_random_faults(void)
 	uint8_t a[MAXP], b[MAXP];
 	long kinds[WF_KINDS] = { 0 };
 	long attempts = 0, retries = 0, faulted = 0, corrupted_ok = 0;
-	long failed = 0, results[8] = { 0 };
+	long failed = 0, results[16] = { 0 };
 	uint8_t tag = 0;
 	int t, k;
 
@@ -801,6 +802,299 @@ static void test_slave_soup(void)
 	rig_free(r);
 }
 
+
+/* ------------------------------------------------ issue 10: defect tests */
+
+/*
+ * Smallest weight (2 or 3; 4 means ">= 4") of an error pattern within
+ * @nbits that the CRC with normal-form polynomial @poly (degree @width,
+ * x^width implicit) does not detect. An undetected pattern is a multiple
+ * of the generator; shifted so that its lowest bit is bit 0, it is
+ * 1 + x^a (weight 2: x^a mod g == 1) or 1 + x^a + x^b (weight 3:
+ * x^a mod g == (x^b mod g) ^ 1), with a, b < nbits. Sets *at to a.
+ */
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int crc_min_weight(uint32_t poly, int width, long nbits, long *at)
+{
+	uint64_t *r = malloc(nbits * sizeof(*r));
+	uint32_t top = 1u << (width - 1), mask = (uint32_t)((1ull << width) - 1);
+	uint32_t v = 1;
+	long i, lo, hi;
+	int w = 4;
+
+	for (i = 0; i < nbits; i++) {
+		r[i] = (uint64_t)v << 32 | (uint64_t)i;
+		if (i && v == 1 && w > 2) {
+			w = 2;
+			*at = i;
+		}
+		v = ((v & top) ? (v << 1) ^ poly : v << 1) & mask;
+	}
+	if (w == 2)
+		goto out;
+	qsort(r, nbits, sizeof(*r), cmp_u64);
+	for (i = 0; i < nbits && w > 3; i++) {
+		uint64_t want = (r[i] >> 32) ^ 1;
+
+		lo = 0;
+		hi = nbits - 1;
+		while (lo <= hi) {
+			long mid = (lo + hi) / 2;
+			uint64_t m = r[mid] >> 32;
+
+			if (m == want) {
+				w = 3;
+				*at = (long)(r[i] & 0xffffffff);
+				break;
+			}
+			if (m < want)
+				lo = mid + 1;
+			else
+				hi = mid - 1;
+		}
+	}
+out:
+	free(r);
+	return w;
+}
+
+/* Defect 3: CRC-16 has HD 2 on v1's largest frames; CRC-32C HD >= 4. */
+static void test_crc_distance(void)
+{
+	long v1_bits = (PBUS_HDR_LEN + PBUS_MAX_PAYLOAD + 2) * 8;
+	long v2_bits = (PBUS_HDR_LEN + PBUS_MAX_PAYLOAD + PBUS_CRC_LEN) * 8;
+	long at = 0;
+
+	/* v1 (CRC-16/CCITT, 0x1021): two flips 32767 bits apart pass. */
+	CHECK_EQ(crc_min_weight(0x1021, 16, v1_bits, &at), 2);
+	CHECK_EQ(at, 32767);
+	printf("     v1 CRC-16: undetected 2-bit error %ld bits apart (frame %ld bits)\n",
+	       at, v1_bits);
+	/* v2 (CRC-32C, 0x1edc6f41): no 2- or 3-bit error passes. */
+	CHECK_EQ(crc_min_weight(0x1edc6f41, 32, v2_bits, &at), 4);
+	/* 65535 + 12 bytes: the longest frame a header can describe. */
+	CHECK_EQ(crc_min_weight(0x1edc6f41, 32, (65535 + 12) * 8, &at), 4);
+	printf("     v2 CRC-32C: HD >= 4 up to %ld bits (largest frame %ld bits)\n",
+	       (65535L + 12) * 8, v2_bits);
+}
+
+/* Defect 2: no <= 3 flips, nor two lines flipped in both bytes, forge OK. */
+static void test_ack_distance(void)
+{
+	uint8_t hdr[PBUS_HDR_LEN], other[PBUS_HDR_LEN], ack[2], e[2];
+	struct pbus_hdr h = { PBUS_CMD_WRITE, 0, 0x1000, 64 };
+	int tag, code, e16, m, forged = 0, v1min = 16;
+
+	/* v1: one status byte, OK is two flips from CRC, FRAME, LEN. */
+	for (code = 1; code < 8; code++) {
+		int d = __builtin_popcount(PBUS_STATUS_ENCODE(0) ^
+					   PBUS_STATUS_ENCODE(code));
+		if (d < v1min)
+			v1min = d;
+	}
+	CHECK_EQ(v1min, 2);
+	for (tag = 0; tag < 256; tag++) {
+		h.tag = tag;
+		h.addr = 0x1000 + tag * 4099;
+		pbus_hdr_pack(&h, hdr);
+		for (code = 1; code <= PBUS_ST_RESET; code++) {
+			ack[0] = PBUS_STATUS_ENCODE(code);
+			ack[1] = pbus_ack_check(hdr, ack[0]);
+			CHECK(pbus_ack_decode(hdr, ack) != PBUS_XR_OK);
+			for (e16 = 1; e16 < 0x10000; e16++) {
+				if (__builtin_popcount(e16) > 3)
+					continue;
+				e[0] = ack[0] ^ (e16 & 0xff);
+				e[1] = ack[1] ^ (e16 >> 8);
+				if (pbus_ack_decode(hdr, e) == PBUS_XR_OK)
+					forged++;
+			}
+			/* The same two (or one) lines wrong on both bytes. */
+			for (m = 1; m < 256; m++) {
+				if (__builtin_popcount(m) > 2)
+					continue;
+				e[0] = ack[0] ^ m;
+				e[1] = ack[1] ^ m;
+				if (pbus_ack_decode(hdr, e) == PBUS_XR_OK)
+					forged++;
+			}
+		}
+		/* Another frame's OK (stale or misplaced) is not this one's. */
+		ack[0] = PBUS_STATUS_ENCODE(PBUS_ST_OK);
+		h.tag ^= 1;
+		pbus_hdr_pack(&h, other);
+		ack[1] = pbus_ack_check(other, ack[0]);
+		CHECK(pbus_ack_decode(hdr, ack) != PBUS_XR_OK);
+		h.tag ^= 1;
+	}
+	CHECK_EQ(forged, 0);
+	/* Released lines never read as an answer. */
+	ack[0] = ack[1] = 0xff;
+	CHECK(pbus_ack_decode(hdr, ack) != PBUS_XR_OK);
+}
+
+/*
+ * Defect 1, deterministic: a W1C write to IRQ_STATUS whose answer is lost
+ * (its ACK never arrives), a new event, then the kernel's retry policy.
+ * v1 policy (resync read bumps the tag, LINK halves): the retry runs
+ * again and swallows the event. v2: acknowledged from the duplicate
+ * memory, the event stays.
+ */
+static void w1c_case(const struct fx_policy *pol, uint32_t *left,
+		     long *execs)
+{
+	struct fx *x = calloc(1, sizeof(*x));
+	struct wire w;
+	struct fx_host h;
+	uint8_t clr[4] = { 1, 0, 0, 0 };
+	bool doubt;
+
+	fx_init(x, &w, false);
+	fx_host_init(&h, &w);
+	h.pol = *pol;
+	x->expect = clr;
+	x->expect_addr = PBUS_REG_BASE + PBUS_REG_IRQ_STATUS;
+	x->expect_len = 4;
+	x->irq_status = 1;
+	/* Strobe 8 + 4 + 4 = 16 is the first answer byte: its ACK is lost. */
+	wire_arm(&w, WF_LOST_ACK, 16, 0);
+	/* The event comes again right after the first write ran. */
+	x->irq_status = 1;
+	{
+		/* Run the first attempt by hand to raise the event between. */
+		int r = pbus_master_write(&wire_ops, &w, h.tag,
+					  x->expect_addr, clr, 4, false);
+
+		CHECK_EQ(r, PBUS_XR_LINK);
+		CHECK_EQ(x->irq_status, 0);
+		x->irq_status = 1;	/* new event */
+		/* ... and the policy's retry of the same transfer */
+		CHECK_EQ(fx_resync(&h), PBUS_XR_OK);
+		if (pol->v1_tag)
+			h.tag++;	/* v1: the failed frame's tag was never kept */
+		r = pbus_master_write(&wire_ops, &w, h.tag, x->expect_addr,
+				      clr, 4, !pol->v1_no_flag);
+		CHECK_EQ(r, PBUS_XR_OK);
+	}
+	(void)doubt;
+	*left = x->irq_status;
+	*execs = x->writes;
+	free(x);
+}
+
+static void test_w1c_retry(void)
+{
+	static const struct fx_policy v1 = { true, true, true }, v2 = { 0 };
+	uint32_t left;
+	long execs;
+
+	w1c_case(&v1, &left, &execs);
+	CHECK_EQ(execs, 2);	/* the defect, with the v1 policy */
+	CHECK_EQ(left, 0);	/* event swallowed */
+	w1c_case(&v2, &left, &execs);
+	CHECK_EQ(execs, 1);
+	CHECK_EQ(left, 1);
+}
+
+/* The campaign's per-class numbers for @n transactions of each class. */
+static void campaign(const struct fx_policy *pol, long n, struct fx_class *sum,
+		     bool print)
+{
+	struct fx_campaign *c = malloc(sizeof(*c));
+	int f;
+	long i;
+
+	fx_campaign_init(c, 0xc0ffee, pol);
+	memset(sum, 0, sizeof(*sum));
+	for (i = 0; i < n * (WF_KINDS - 1); i++)
+		fx_campaign_one(c, 1 + i % (WF_KINDS - 1));
+	for (f = 1; f < WF_KINDS; f++) {
+		struct fx_class *k = &c->cls[f];
+
+		if (print)
+			printf("     %-8s trans %ld injected %ld detected %ld retried %ld failed %ld (may have run %ld) corrupt %ld double %ld lost %ld lies %ld\n",
+			       fx_class_name[f], k->trans, k->injected,
+			       k->detected, k->retried, k->failed, k->doubt,
+			       k->corrupt, k->doubles, k->lost, k->lies);
+		sum->trans += k->trans;
+		sum->injected += k->injected;
+		sum->failed += k->failed;
+		sum->corrupt += k->corrupt;
+		sum->doubles += k->doubles;
+		sum->lost += k->lost;
+		sum->lies += k->lies;
+	}
+	fx_campaign_free(c);
+	free(c);
+}
+
+/* Defect 1 under every fault class, v1 policy vs v2. */
+static void test_exactly_once(void)
+{
+	static const struct fx_policy v1 = { true, true, true }, v2 = { 0 };
+	struct fx_class s;
+
+	campaign(&v1, 3000, &s, false);
+	printf("     v1 policy: %ld double executions in %ld transactions\n",
+	       s.doubles, s.trans);
+	CHECK(s.doubles > 0);
+	campaign(&v2, 3000, &s, true);
+	CHECK(s.injected > 5000);
+	CHECK_EQ(s.corrupt, 0);
+	CHECK_EQ(s.doubles, 0);
+	CHECK_EQ(s.lost, 0);
+	CHECK_EQ(s.lies, 0);
+}
+
+/* Defect 8, core part: RESET forgets the duplicate memory, idle keeps it. */
+static void test_restart(void)
+{
+	struct rig *r = rig_new(MAXP);
+	uint8_t a[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+
+	CHECK(r->sm.fresh);
+	CHECK_EQ(rwrite(r, 1, 0, a, 8), PBUS_XR_OK);
+	CHECK(!r->sm.fresh && r->sm.last_valid);
+	r->sm.cnt.frames = 5;
+	pbus_slave_reset(&r->sm);
+	CHECK(r->sm.last_valid);
+	pbus_slave_restart(&r->sm);
+	CHECK(r->sm.fresh && !r->sm.last_valid);
+	CHECK_EQ(r->sm.cnt.frames, 5);	/* counters stay */
+	CHECK_EQ(pbus_master_write(&wire_ops, &r->w, 1, 0, a, 8, true),
+		 PBUS_XR_RESET);
+	CHECK_EQ(r->sm.cnt.reset_refused, 1);
+	CHECK_EQ(r->m->writes, 1);
+	rig_free(r);
+}
+
+/* Handshakes per 512-byte frame (v2 must stay >= 97 % for writes). */
+static void test_efficiency(void)
+{
+	struct rig *r = rig_new(MAXP);
+	uint8_t a[MAXP] = { 0 }, b[MAXP];
+	long ws, rs;
+
+	wire_arm(&r->w, WF_NONE, 0, 0);
+	CHECK_EQ(rwrite(r, 1, 0, a, MAXP), PBUS_XR_OK);
+	ws = r->w.strobes;
+	wire_arm(&r->w, WF_NONE, 0, 0);
+	CHECK_EQ(rread(r, 2, 0, b, MAXP), PBUS_XR_OK);
+	rs = r->w.strobes;
+	printf("     512-byte write: %ld handshakes, %.2f %% payload; read: %ld, %.2f %%\n",
+	       ws, 51200.0 / ws, rs, 51200.0 / rs);
+	CHECK_EQ(ws, 8 + 512 + 4 + 2 + 1);
+	CHECK_EQ(rs, 8 + 4 + 1 + 512 + 4 + 1);
+	CHECK(512.0 / ws >= 0.97);
+	rig_free(r);
+}
+
 int main(void)
 {
 	RUN(test_crc);
@@ -814,6 +1108,12 @@ int main(void)
 	RUN(test_master_read_crc);
 	RUN(test_random_faults);
 	RUN(test_slave_soup);
+	RUN(test_crc_distance);
+	RUN(test_ack_distance);
+	RUN(test_w1c_retry);
+	RUN(test_exactly_once);
+	RUN(test_restart);
+	RUN(test_efficiency);
 	printf("%d passed, %d failed\n", tests_passed, tests_failed);
 	return tests_failed ? 1 : 0;
 }

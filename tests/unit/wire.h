@@ -2,7 +2,7 @@
 /*
  * In-memory pbus wire for host tests: the master core's link ops drive a
  * pbus_slave_sm directly, one pbus_slave_strobe() per strobe edge, with
- * optional fault injection on one chosen strobe.
+ * optional fault injection starting at one chosen strobe.
  */
 #ifndef PBUS_TEST_WIRE_H
 #define PBUS_TEST_WIRE_H
@@ -21,6 +21,11 @@ enum wire_fault {
 	WF_DROP,	/* slave misses the strobe, master sees a (noise) ACK */
 	WF_RW,		/* slave sees RW inverted on this strobe */
 	WF_TIMEOUT,	/* slave misses the strobe, master times out */
+	WF_FLIP2,	/* two data lines flipped together */
+	WF_BURST,	/* 2..9 consecutive strobes with random line flips */
+	WF_GLITCH,	/* extra STROBE edge: the slave serves the byte twice */
+	WF_LOST_ACK,	/* slave serves the strobe, its ACK never arrives */
+	WF_RESET,	/* remote reset (RESET line, reboot) before this strobe */
 	WF_KINDS,
 };
 
@@ -33,7 +38,18 @@ struct wire {
 	enum wire_fault fault;
 	int fault_bit;
 	int fired;		/* faults actually injected */
+	int burst_left;		/* strobes of a burst still to corrupt */
+	uint32_t rng;		/* burst patterns */
+	/* WF_RESET: what a reset of the remote does (NULL: restart the core). */
+	void (*reset)(void *ctx);
+	void *reset_ctx;
 };
+
+static inline uint8_t wire_rnd8(struct wire *w)
+{
+	w->rng = w->rng * 1103515245u + 12345u;
+	return (uint8_t)(w->rng >> 16);
+}
 
 static inline void wire_init(struct wire *w, struct pbus_slave_sm *sm)
 {
@@ -51,6 +67,27 @@ static inline void wire_arm(struct wire *w, enum wire_fault f, long at,
 	w->fault = f;
 	w->fault_at = f == WF_NONE ? -1 : at;
 	w->fault_bit = bit & 7;
+	w->burst_left = f == WF_BURST ? 2 + (bit >> 3) % 8 : 0;
+	w->rng ^= (uint32_t)bit * 2654435761u;
+}
+
+/* The pattern a flip fault XORs into the byte of this strobe. */
+static inline uint8_t wire_mask(struct wire *w, enum wire_fault f)
+{
+	uint8_t m;
+
+	switch (f) {
+	case WF_FLIP:
+		return 1u << w->fault_bit;
+	case WF_FLIP2:
+		return (1u << w->fault_bit) | (1u << ((w->fault_bit + 1 +
+			 wire_rnd8(w) % 7) & 7));
+	case WF_BURST:
+		m = wire_rnd8(w);
+		return m ? m : 1;
+	default:
+		return 0;
+	}
 }
 
 /*
@@ -65,10 +102,24 @@ static inline int wire_strobe(struct wire *w, bool rw, bool drive,
 	enum wire_fault f = fault ? w->fault : WF_NONE;
 	enum pbus_slave_action a;
 	bool srw = rw;
-	uint8_t in, out = 0;
+	uint8_t in, out = 0, mask;
 
-	if (f != WF_NONE)
+	if (!fault && w->burst_left > 0 && w->fault_at >= 0 &&
+	    w->strobes > w->fault_at) {
+		f = WF_BURST;
+		w->burst_left--;
+	} else if (f == WF_BURST) {
+		w->burst_left--;
+	}
+	if (fault)
 		w->fired++;
+	if (f == WF_RESET) {
+		if (w->reset)
+			w->reset(w->reset_ctx);
+		else
+			pbus_slave_restart(w->sm);
+		w->slave_drives = false;
+	}
 	if (drive)
 		w->lines = mout;
 	else if (!w->slave_drives)
@@ -79,9 +130,12 @@ static inline int wire_strobe(struct wire *w, bool rw, bool drive,
 		return w->lines;	/* stale lines */
 	if (f == WF_RW)
 		srw = !rw;
+	mask = wire_mask(w, f);
 	in = w->lines;
-	if (f == WF_FLIP && !rw)
-		in ^= 1u << w->fault_bit;
+	if (!rw)
+		in ^= mask;
+	if (f == WF_GLITCH)
+		pbus_slave_strobe(w->sm, srw, in, &out);
 	a = pbus_slave_strobe(w->sm, srw, in, &out);
 	if (a == PBUS_SA_DRIVE) {
 		w->slave_drives = true;
@@ -93,8 +147,10 @@ static inline int wire_strobe(struct wire *w, bool rw, bool drive,
 		if (!drive)
 			w->lines = 0xff;
 	}
-	if (f == WF_FLIP && rw)
-		return w->lines ^ (1u << w->fault_bit);
+	if (f == WF_LOST_ACK)
+		return -1;
+	if (rw)
+		return w->lines ^ mask;
 	return w->lines;
 }
 

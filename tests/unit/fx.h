@@ -1,0 +1,414 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
+/*
+ * A remote whose writes have side effects, and the host's retry policy,
+ * for the unit tests and bench/proto-campaign.
+ *
+ * The backend: a memory window, IRQ_STATUS (W1C), a COUNTER register
+ * (a write adds its value) and a write log (every executed write of a
+ * transaction bumps exec[seq]; seq is the first 32-bit word of the data).
+ * A double execution is exec[seq] > 1; an undetected corruption is an
+ * executed write that differs from what the host sent, or a read answered
+ * OK with data that differ from the remote's.
+ *
+ * The policy mirrors pbus_xfer_locked() in drivers/pbus/pbus-master.c
+ * (retry count, resync = abort + MAGIC read, the in-doubt retry flag,
+ * halving on CRC); struct fx_policy can switch on the v1 mistakes to show
+ * what they did.
+ */
+#ifndef PBUS_TEST_FX_H
+#define PBUS_TEST_FX_H
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "wire.h"
+
+#define FX_WIN		8192
+#define FX_MAXP		512
+#define FX_REG_COUNTER	0x100	/* user register: a write adds its value */
+#define FX_NSEQ		(1u << 22)
+
+struct fx {
+	uint8_t mem[FX_WIN];
+	uint32_t irq_status, irq_enable, scratch, counter;
+	uint8_t *exec;		/* executions per seq (saturating) */
+	const uint8_t *expect;	/* what the host sends now */
+	uint32_t expect_addr;
+	uint16_t expect_len;
+	long writes, corrupt;	/* executed writes, executed != sent */
+	long doubles;
+	struct pbus_slave_sm sm;
+	uint8_t sbuf[FX_MAXP + 1 + PBUS_CRC_LEN];
+};
+
+static inline uint32_t fx_le32(const uint8_t *b)
+{
+	return b[0] | b[1] << 8 | b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+static inline int fx_read(void *ctx, uint32_t addr, uint8_t *buf, uint16_t len)
+{
+	struct fx *x = ctx;
+	uint32_t off = addr - PBUS_REG_BASE, v = 0;
+
+	if (addr < FX_WIN && len <= FX_WIN - addr) {
+		memcpy(buf, x->mem + addr, len);
+		return PBUS_ST_OK;
+	}
+	if (addr < PBUS_REG_BASE || len != 4)
+		return PBUS_ST_ADDR;
+	switch (off) {
+	case PBUS_REG_MAGIC:
+		v = PBUS_MAGIC;
+		break;
+	case PBUS_REG_VERSION:
+		v = PBUS_PROTO_VERSION;
+		break;
+	case PBUS_REG_IRQ_STATUS:
+		v = x->irq_status;
+		break;
+	case PBUS_REG_SCRATCH:
+		v = x->scratch;
+		break;
+	case FX_REG_COUNTER:
+		v = x->counter;
+		break;
+	default:
+		return PBUS_ST_ADDR;
+	}
+	buf[0] = v;
+	buf[1] = v >> 8;
+	buf[2] = v >> 16;
+	buf[3] = v >> 24;
+	return PBUS_ST_OK;
+}
+
+static inline int fx_write(void *ctx, uint32_t addr, const uint8_t *buf,
+			   uint16_t len)
+{
+	struct fx *x = ctx;
+	uint32_t v, seq;
+
+	if (addr < FX_WIN ? len > FX_WIN - addr :
+	    addr < PBUS_REG_BASE || len != 4)
+		return PBUS_ST_ADDR;
+	x->writes++;
+	/* A transfer may go out in several frames: each is a slice of it. */
+	if (!x->expect || addr < x->expect_addr ||
+	    addr - x->expect_addr + len > x->expect_len ||
+	    memcmp(buf, x->expect + (addr - x->expect_addr), len))
+		x->corrupt++;
+	if (len >= 4 && x->exec && x->expect && addr == x->expect_addr) {
+		seq = fx_le32(buf) % FX_NSEQ;
+		if (x->exec[seq] == 1)
+			x->doubles++;
+		if (x->exec[seq] < 255)
+			x->exec[seq]++;
+	}
+	if (addr < FX_WIN) {
+		memcpy(x->mem + addr, buf, len);
+		return PBUS_ST_OK;
+	}
+	v = fx_le32(buf);
+	switch (addr - PBUS_REG_BASE) {
+	case PBUS_REG_IRQ_STATUS:
+		x->irq_status &= ~v;	/* W1C */
+		break;
+	case PBUS_REG_SCRATCH:
+		x->scratch = v;
+		break;
+	case FX_REG_COUNTER:
+		x->counter += v;
+		break;
+	default:
+		return PBUS_ST_RO;
+	}
+	return PBUS_ST_OK;
+}
+
+static const struct pbus_slave_backend fx_be = {
+	.read = fx_read,
+	.write = fx_write,
+};
+
+/* RESET line: what pbus-slave.c does (core restart, registers cleared). */
+static inline void fx_reset(void *ctx)
+{
+	struct fx *x = ctx;
+
+	pbus_slave_restart(&x->sm);
+	x->irq_status = 0;
+	x->irq_enable = 0;
+	x->scratch = 0;
+}
+
+static inline void fx_init(struct fx *x, struct wire *w, bool log)
+{
+	memset(x, 0, sizeof(*x));
+	if (log)
+		x->exec = calloc(FX_NSEQ, 1);
+	pbus_slave_init(&x->sm, &fx_be, x, x->sbuf, FX_MAXP);
+	wire_init(w, &x->sm);
+	w->reset = fx_reset;
+	w->reset_ctx = x;
+}
+
+/* ------------------------------------------------------------ host policy */
+struct fx_policy {
+	bool v1_tag;		/* v1: every OK frame (the resync's read too) bumps the tag */
+	bool v1_halve_link;	/* v1: LINK falls into CRC and halves the payload */
+	bool v1_no_flag;	/* v1: no WRITE_RETRY flag */
+};
+
+struct fx_host {
+	struct wire *w;
+	struct fx_policy pol;
+	uint8_t tag;
+	unsigned int retries;
+	uint16_t cur_payload;
+	long frames, retried, resyncs;
+	long res[16];		/* frame results, by -PBUS_XR_* */
+	uint8_t scratch[FX_MAXP + 1 + PBUS_CRC_LEN];
+};
+
+static inline void fx_host_init(struct fx_host *h, struct wire *w)
+{
+	memset(h, 0, sizeof(*h));
+	h->w = w;
+	h->retries = 8;
+	h->cur_payload = FX_MAXP;
+}
+
+static inline int fx_frame(struct fx_host *h, bool wr, uint32_t addr,
+			   uint8_t *buf, uint16_t len, bool retry)
+{
+	int r;
+
+	h->frames++;
+	if (wr)
+		r = pbus_master_write(&wire_ops, h->w, h->tag, addr, buf, len,
+				      retry && !h->pol.v1_no_flag);
+	else
+		r = pbus_master_read(&wire_ops, h->w, h->tag, addr, buf, len,
+				     h->scratch);
+	if (r <= 0 && r > -16)
+		h->res[-r]++;
+	if (r == PBUS_XR_OK && h->pol.v1_tag)
+		h->tag++;
+	return r;
+}
+
+/* Abort, then MAGIC must read back (3 tries), as pbus_resync_once(). */
+static inline int fx_resync(struct fx_host *h)
+{
+	uint8_t m[4];
+	int i, r = PBUS_XR_LINK;
+
+	h->resyncs++;
+	if (pbus_master_abort(&wire_ops, h->w, NULL))
+		return PBUS_XR_LINK;
+	for (i = 0; i < 3; i++) {
+		r = fx_frame(h, false, PBUS_REG_BASE + PBUS_REG_MAGIC, m, 4,
+			     false);
+		if (r == PBUS_XR_OK || r == PBUS_XR_LINK)
+			break;
+	}
+	if (r == PBUS_XR_OK && fx_le32(m) != PBUS_MAGIC)
+		r = PBUS_XR_STATUS;
+	return r;
+}
+
+/*
+ * One transfer, split into frames like the kernel's. Returns 0, or the
+ * errno the kernel returns; *doubt is set when a failed write may have run.
+ */
+static inline int fx_xfer(struct fx_host *h, bool wr, uint32_t addr,
+			  uint8_t *buf, size_t len, bool *doubt_out)
+{
+	unsigned int attempt = 0;
+	bool doubt = false, link_up = true;
+	uint16_t n = 0;
+	int r;
+
+	*doubt_out = false;
+	while (len) {
+		if (!link_up) {
+			if (attempt >= h->retries)
+				goto fail;
+			attempt++;
+			h->retried++;
+			if (fx_resync(h) != PBUS_XR_OK)
+				continue;
+			link_up = true;
+		}
+		if (!doubt || h->pol.v1_halve_link)
+			n = len < h->cur_payload ? len : h->cur_payload;
+		r = fx_frame(h, wr, addr, buf, n, doubt);
+		if (r == PBUS_XR_OK) {
+			if (wr && !h->pol.v1_tag)
+				h->tag++;
+			addr += n;
+			buf += n;
+			len -= n;
+			attempt = 0;
+			doubt = false;
+			continue;
+		}
+		if (wr && pbus_write_in_doubt(r))
+			doubt = true;
+		if (!pbus_xfer_retryable(r) || attempt >= h->retries) {
+			if (wr && !h->pol.v1_tag)
+				h->tag++;
+			*doubt_out = doubt;
+			if (r == PBUS_XR_RESET)
+				return -ECONNRESET;
+			return r == PBUS_XR_LINK ? -ETIMEDOUT : -EIO;
+		}
+		attempt++;
+		h->retried++;
+		if (r == PBUS_XR_LINK) {
+			link_up = fx_resync(h) == PBUS_XR_OK;
+			if (h->pol.v1_halve_link && h->cur_payload > 16)
+				h->cur_payload /= 2;
+		} else if (r == PBUS_XR_CRC && h->cur_payload > 16) {
+			h->cur_payload /= 2;
+		}
+	}
+	if (h->cur_payload < FX_MAXP)
+		h->cur_payload *= 2;	/* (the kernel grows after 16 clean frames) */
+	return 0;
+fail:
+	if (wr && !h->pol.v1_tag)
+		h->tag++;
+	*doubt_out = doubt;
+	return -ENOTCONN;
+}
+
+/* ------------------------------------------------------------ campaign */
+static const char *const fx_class_name[WF_KINDS] = {
+	"none", "flip", "drop", "rw", "timeout", "flip2", "burst", "glitch",
+	"lost-ack", "reset",
+};
+
+struct fx_class {
+	long trans, injected, detected, retried, failed, doubt;
+	long corrupt, doubles, lost, lies;
+};
+
+struct fx_campaign {
+	struct fx x;
+	struct wire w;
+	struct fx_host h;
+	uint32_t rng, seq;
+	int fault_pct;		/* chance of a fault per attempt */
+	struct fx_class cls[WF_KINDS];
+};
+
+static inline uint32_t fx_rnd(struct fx_campaign *c)
+{
+	c->rng ^= c->rng << 13;
+	c->rng ^= c->rng >> 17;
+	c->rng ^= c->rng << 5;
+	return c->rng;
+}
+
+static inline void fx_campaign_init(struct fx_campaign *c, uint32_t seed,
+				    const struct fx_policy *pol)
+{
+	memset(c, 0, sizeof(*c));
+	fx_init(&c->x, &c->w, true);
+	fx_host_init(&c->h, &c->w);
+	if (pol)
+		c->h.pol = *pol;
+	c->rng = seed ? seed : 1;
+	c->w.rng = seed;
+	c->fault_pct = 60;
+}
+
+static inline void fx_campaign_free(struct fx_campaign *c)
+{
+	free(c->x.exec);
+}
+
+/*
+ * One fault event per transaction (@fault_pct of them), at a strobe of
+ * the first attempt or of what follows it (resync, retries).
+ */
+static inline void fx_arm(struct fx_campaign *c, enum wire_fault f,
+			  uint16_t len)
+{
+	long span = 2 * (len + PBUS_HDR_LEN + 2 * PBUS_CRC_LEN + 4);
+
+	if (f != WF_NONE && (int)(fx_rnd(c) % 100) >= c->fault_pct)
+		f = WF_NONE;
+	wire_arm(&c->w, f, fx_rnd(c) % span, fx_rnd(c));
+}
+
+/*
+ * One transaction of class @f: a write (memory, COUNTER or IRQ_STATUS) or
+ * a read, through the host policy, with one fault event armed.
+ */
+static inline void fx_campaign_one(struct fx_campaign *c, enum wire_fault f)
+{
+	struct fx_class *k = &c->cls[f];
+	static uint8_t buf[FX_MAXP];
+	uint32_t kind = fx_rnd(c) % 8, addr, seq = 0;
+	long frames0 = c->h.frames, retried0 = c->h.retried;
+	long corrupt0 = c->x.corrupt, doubles0 = c->x.doubles;
+	bool wr = kind < 5, doubt;
+	uint16_t len, i;
+	int ret, fired = 0;
+
+	k->trans++;
+	if (wr && kind < 3) {
+		len = 4 + fx_rnd(c) % (FX_MAXP - 3);
+		addr = fx_rnd(c) % (FX_WIN - len + 1);
+		for (i = 4; i < len; i++)
+			buf[i] = fx_rnd(c);
+	} else if (wr) {
+		len = 4;
+		addr = PBUS_REG_BASE + (kind == 3 ? FX_REG_COUNTER :
+					PBUS_REG_IRQ_STATUS);
+		c->x.irq_status |= fx_rnd(c);	/* events meanwhile */
+	} else {
+		len = 1 + fx_rnd(c) % FX_MAXP;
+		addr = fx_rnd(c) % (FX_WIN - len + 1);
+	}
+	if (wr) {
+		seq = ++c->seq % FX_NSEQ;
+		buf[0] = seq;
+		buf[1] = seq >> 8;
+		buf[2] = seq >> 16;
+		buf[3] = seq >> 24;
+		c->x.expect = buf;
+		c->x.expect_addr = addr;
+		c->x.expect_len = len;
+	}
+	fx_arm(c, f, len);
+	ret = fx_xfer(&c->h, wr, addr, buf, len, &doubt);
+	fired = c->w.fired;
+	wire_arm(&c->w, WF_NONE, 0, 0);
+	c->x.expect = NULL;
+	k->injected += fired;
+	k->retried += c->h.retried - retried0;
+	if (fired && (c->h.frames - frames0 > 1 || ret))
+		k->detected++;
+	k->corrupt += c->x.corrupt - corrupt0;
+	k->doubles += c->x.doubles - doubles0;
+	if (ret) {
+		k->failed++;
+		if (doubt || ret == -ECONNRESET)
+			k->doubt++;
+		else if (wr && c->x.exec[seq])
+			k->lies++;	/* "not executed" but it was */
+	} else if (wr && c->x.exec[seq] != 1) {
+		k->lost++;		/* OK but not executed */
+	} else if (!wr && memcmp(buf, c->x.mem + addr, len)) {
+		k->corrupt++;		/* OK with wrong data */
+	}
+	/* A failed transfer leaves the wire to the next one's resync. */
+	if (ret)
+		fx_resync(&c->h);
+}
+
+#endif /* PBUS_TEST_FX_H */
