@@ -37,7 +37,7 @@ int main(int argc, char **argv)
 	long frames, i, nbits;
 	clock_t t0 = clock();
 	int f, bad = 0;
-	double ber = 1e-6, l;
+	double ber = 0.000001, l;
 
 	fx_campaign_init(c, seed, NULL);
 	for (i = 0; i < per * (WF_KINDS - 1); i++)
@@ -85,7 +85,7 @@ int main(int argc, char **argv)
 	printf("residual: worst frame %ld bits, BER %.0e: P(undetected) <= 10^%.1f per frame\n",
 	       nbits, ber, l);
 	l = log10_tail(16, 4, ber) - 8 * log10(2.0);
-	printf("residual: write answer 16 bits (HD 4), BER %.0e: P(forged OK) <= 10^%.1f per answer\n",
+	printf("residual: write answer 16 bits (HD 4), BER %.0e: P(forged OK) <= 10^%.1f\n",
 	       ber, l);
 
 	if (t.corrupt || t.doubles || t.lost || t.lies) {

@@ -765,12 +765,16 @@ EXPORT_SYMBOL_GPL(pbus_read);
  * @buf: source
  * @len: bytes; split into frames as needed
  *
- * Sleeps; takes the bus lock. A write retried after a lost status is
- * recognised by the remote and not executed twice. Kernel users are not
- * bound by the claims of the char device.
+ * Sleeps; takes the bus lock. Each frame runs exactly once, or the call
+ * fails (docs/protocol.md, "Exactly once"): a write retried after a lost
+ * answer is recognised by the remote and not executed twice. On an error
+ * the frames before the failing one have run; the failing one may have run
+ * if the remote was reset meanwhile (-ECONNRESET) or the retries ran out
+ * with its outcome unknown. Kernel users are not bound by the claims of
+ * the char device.
  *
  * Return: 0 or an error as for pbus_read(), plus -EPERM for a read-only
- * location.
+ * location and -ECONNRESET when the remote was reset during the write.
  */
 int pbus_write(struct pbus *bus, u32 addr, const void *buf, size_t len)
 {

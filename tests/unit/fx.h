@@ -26,7 +26,7 @@
 #define FX_WIN		8192
 #define FX_MAXP		512
 #define FX_REG_COUNTER	0x100	/* user register: a write adds its value */
-#define FX_NSEQ		(1u << 22)
+#define FX_NSEQ		4194304u	/* log slots, a power of 2 */
 
 struct fx {
 	uint8_t mem[FX_WIN];

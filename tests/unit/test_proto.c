@@ -802,7 +802,6 @@ static void test_slave_soup(void)
 	rig_free(r);
 }
 
-
 /* ------------------------------------------------ issue 10: defect tests */
 
 /*
@@ -935,7 +934,8 @@ static void test_ack_distance(void)
 	}
 	CHECK_EQ(forged, 0);
 	/* Released lines never read as an answer. */
-	ack[0] = ack[1] = 0xff;
+	ack[0] = 0xff;
+	ack[1] = 0xff;
 	CHECK(pbus_ack_decode(hdr, ack) != PBUS_XR_OK);
 }
 
@@ -953,7 +953,6 @@ static void w1c_case(const struct fx_policy *pol, uint32_t *left,
 	struct wire w;
 	struct fx_host h;
 	uint8_t clr[4] = { 1, 0, 0, 0 };
-	bool doubt;
 
 	fx_init(x, &w, false);
 	fx_host_init(&h, &w);
@@ -982,7 +981,6 @@ static void w1c_case(const struct fx_policy *pol, uint32_t *left,
 				      clr, 4, !pol->v1_no_flag);
 		CHECK_EQ(r, PBUS_XR_OK);
 	}
-	(void)doubt;
 	*left = x->irq_status;
 	*execs = x->writes;
 	free(x);
@@ -1018,9 +1016,13 @@ static void campaign(const struct fx_policy *pol, long n, struct fx_class *sum,
 		struct fx_class *k = &c->cls[f];
 
 		if (print)
-			printf("     %-8s trans %ld injected %ld detected %ld retried %ld failed %ld (may have run %ld) corrupt %ld double %ld lost %ld lies %ld\n",
+			printf("     %-8s trans %ld inj %ld det %ld retried %ld ",
 			       fx_class_name[f], k->trans, k->injected,
-			       k->detected, k->retried, k->failed, k->doubt,
+			       k->detected, k->retried);
+		if (print)
+			printf("failed %ld (mayrun %ld) ", k->failed, k->doubt);
+		if (print)
+			printf("corrupt %ld double %ld lost %ld lies %ld\n",
 			       k->corrupt, k->doubles, k->lost, k->lies);
 		sum->trans += k->trans;
 		sum->injected += k->injected;
