@@ -10,10 +10,10 @@
  * executed write that differs from what the host sent, or a read answered
  * OK with data that differ from the remote's.
  *
- * The policy mirrors pbus_xfer_locked() in drivers/pbus/pbus-master.c
- * (retry count, resync = abort + MAGIC read, the in-doubt retry flag,
- * halving on CRC); struct fx_policy can switch on the v1 mistakes to show
- * what they did.
+ * The host's retry policy is the kernel's own, pbus_xfer_run() in
+ * drivers/pbus/proto; only the wire ops (frame, resync = abort + MAGIC
+ * read) are modelled here, and struct fx_policy can switch on the v1
+ * mistakes in them to show what they did.
  */
 #ifndef PBUS_TEST_FX_H
 #define PBUS_TEST_FX_H
@@ -154,18 +154,21 @@ static inline void fx_init(struct fx *x, struct wire *w, bool log)
 }
 
 /* ------------------------------------------------------------ host policy */
+/*
+ * The host runs the kernel's own policy, pbus_xfer_run() in the core, over
+ * the wire model; the switches only turn on the v1 mistakes in the frame
+ * and resync ops to show what they did.
+ */
 struct fx_policy {
 	bool v1_tag;		/* v1: every OK frame (the resync's read too) bumps the tag */
-	bool v1_halve_link;	/* v1: LINK falls into CRC and halves the payload */
+	bool v1_halve_link;	/* v1: LINK halves the payload too */
 	bool v1_no_flag;	/* v1: no WRITE_RETRY flag */
 };
 
 struct fx_host {
 	struct wire *w;
 	struct fx_policy pol;
-	uint8_t tag;
-	unsigned int retries;
-	uint16_t cur_payload;
+	struct pbus_xfer_state xs;
 	long frames, retried, resyncs;
 	long res[16];		/* frame results, by -PBUS_XR_* */
 	uint8_t scratch[FX_MAXP + 1 + PBUS_CRC_LEN];
@@ -175,113 +178,144 @@ static inline void fx_host_init(struct fx_host *h, struct wire *w)
 {
 	memset(h, 0, sizeof(*h));
 	h->w = w;
-	h->retries = 8;
-	h->cur_payload = FX_MAXP;
+	h->xs.link_up = true;
+	h->xs.retries = 8;	/* PBUS_DEF_RETRIES */
+	h->xs.max_payload = FX_MAXP;
+	h->xs.cur_payload = FX_MAXP;
+}
+
+/* The frame op: pbus_frame_once() without the GPIOs. */
+static inline int fx_frame_op(void *ctx, bool wr, uint8_t tag, uint32_t addr,
+			      uint8_t *buf, uint16_t len, bool retry)
+{
+	struct fx_host *h = ctx;
+	int r;
+
+	h->frames++;
+	if (wr)
+		r = pbus_master_write(&wire_ops, h->w, tag, addr, buf, len,
+				      retry && !h->pol.v1_no_flag);
+	else
+		r = pbus_master_read(&wire_ops, h->w, tag, addr, buf, len,
+				     h->scratch);
+	if (r <= 0 && r > -16)
+		h->res[-r]++;
+	if (r == PBUS_XR_OK && h->pol.v1_tag)
+		h->xs.tag++;
+	return r;
 }
 
 static inline int fx_frame(struct fx_host *h, bool wr, uint32_t addr,
 			   uint8_t *buf, uint16_t len, bool retry)
 {
-	int r;
-
-	h->frames++;
-	if (wr)
-		r = pbus_master_write(&wire_ops, h->w, h->tag, addr, buf, len,
-				      retry && !h->pol.v1_no_flag);
-	else
-		r = pbus_master_read(&wire_ops, h->w, h->tag, addr, buf, len,
-				     h->scratch);
-	if (r <= 0 && r > -16)
-		h->res[-r]++;
-	if (r == PBUS_XR_OK && h->pol.v1_tag)
-		h->tag++;
-	return r;
+	return fx_frame_op(h, wr, h->xs.tag, addr, buf, len, retry);
 }
 
-/* Abort, then MAGIC must read back (3 tries), as pbus_resync_once(). */
+/*
+ * Abort, then MAGIC must read back (3 tries), as pbus_resync_once(); sets
+ * link_up as pbus_resync_locked() does (one resync attempt here).
+ */
 static inline int fx_resync(struct fx_host *h)
 {
 	uint8_t m[4];
 	int i, r = PBUS_XR_LINK;
 
 	h->resyncs++;
-	if (pbus_master_abort(&wire_ops, h->w, NULL))
-		return PBUS_XR_LINK;
-	for (i = 0; i < 3; i++) {
-		r = fx_frame(h, false, PBUS_REG_BASE + PBUS_REG_MAGIC, m, 4,
-			     false);
-		if (r == PBUS_XR_OK || r == PBUS_XR_LINK)
-			break;
+	if (!pbus_master_abort(&wire_ops, h->w, NULL)) {
+		for (i = 0; i < 3; i++) {
+			r = fx_frame(h, false, PBUS_REG_BASE + PBUS_REG_MAGIC,
+				     m, 4, false);
+			if (r == PBUS_XR_OK || r == PBUS_XR_LINK)
+				break;
+		}
+		if (r == PBUS_XR_OK && fx_le32(m) != PBUS_MAGIC)
+			r = PBUS_XR_STATUS;
 	}
-	if (r == PBUS_XR_OK && fx_le32(m) != PBUS_MAGIC)
-		r = PBUS_XR_STATUS;
+	h->xs.link_up = r == PBUS_XR_OK;
 	return r;
 }
 
+/* pbus_resync_locked(): up to PBUS_RESYNC_TRIES (3) resyncs. */
+static inline int fx_resync_tries(struct fx_host *h)
+{
+	int i, r = PBUS_XR_LINK;
+
+	for (i = 0; i < 3 && r != PBUS_XR_OK; i++)
+		r = fx_resync(h);
+	return r;
+}
+
+static inline int fx_resync_op(void *ctx)
+{
+	struct fx_host *h = ctx;
+
+	if (h->pol.v1_halve_link && h->xs.cur_payload > PBUS_MIN_PAYLOAD)
+		h->xs.cur_payload /= 2;
+	return fx_resync_tries(h);
+}
+
+/* Link-up: resync, then the remote's parameters are known (FX_MAXP). */
+static inline int fx_link_up_op(void *ctx)
+{
+	struct fx_host *h = ctx;
+
+	if (fx_resync_tries(h) != PBUS_XR_OK)
+		return -1;
+	h->xs.cur_payload = h->xs.max_payload;
+	h->xs.clean_frames = 0;
+	return 0;
+}
+
+static inline void fx_retried_op(void *ctx, uint32_t attempt, int r)
+{
+	struct fx_host *h = ctx;
+
+	(void)attempt;
+	(void)r;
+	h->retried++;
+}
+
+static const struct pbus_xfer_ops fx_xfer_ops = {
+	.frame = fx_frame_op,
+	.link_up = fx_link_up_op,
+	.resync = fx_resync_op,
+	.retried = fx_retried_op,
+};
+
+/* pbus_xr_to_errno() of drivers/pbus/pbus-master.c. */
+static inline int fx_errno(int r)
+{
+	switch (r) {
+	case PBUS_XR_OK:
+		return 0;
+	case PBUS_XR_LINK:
+		return -ETIMEDOUT;
+	case PBUS_XR_BUSY:
+		return -EBUSY;
+	case PBUS_XR_ADDR:
+		return -EFAULT;
+	case PBUS_XR_LEN:
+		return -EMSGSIZE;
+	case PBUS_XR_RO:
+		return -EPERM;
+	case PBUS_XR_RESET:
+		return -ECONNRESET;
+	case PBUS_XR_NOTCONN:
+		return -ENOTCONN;
+	default:
+		return -EIO;
+	}
+}
+
 /*
- * One transfer, split into frames like the kernel's. Returns 0, or the
- * errno the kernel returns; *doubt is set when a failed write may have run.
+ * One transfer through the kernel's engine. Returns 0, or the errno the
+ * kernel returns; *doubt is set when a failed write may have run.
  */
 static inline int fx_xfer(struct fx_host *h, bool wr, uint32_t addr,
 			  uint8_t *buf, size_t len, bool *doubt_out)
 {
-	unsigned int attempt = 0;
-	bool doubt = false, link_up = true;
-	uint16_t n = 0;
-	int r;
-
-	*doubt_out = false;
-	while (len) {
-		if (!link_up) {
-			if (attempt >= h->retries)
-				goto fail;
-			attempt++;
-			h->retried++;
-			if (fx_resync(h) != PBUS_XR_OK)
-				continue;
-			link_up = true;
-		}
-		if (!doubt || h->pol.v1_halve_link)
-			n = len < h->cur_payload ? len : h->cur_payload;
-		r = fx_frame(h, wr, addr, buf, n, doubt);
-		if (r == PBUS_XR_OK) {
-			if (wr && !h->pol.v1_tag)
-				h->tag++;
-			addr += n;
-			buf += n;
-			len -= n;
-			attempt = 0;
-			doubt = false;
-			continue;
-		}
-		if (wr && pbus_write_in_doubt(r))
-			doubt = true;
-		if (!pbus_xfer_retryable(r) || attempt >= h->retries) {
-			if (wr && !h->pol.v1_tag)
-				h->tag++;
-			*doubt_out = doubt;
-			if (r == PBUS_XR_RESET)
-				return -ECONNRESET;
-			return r == PBUS_XR_LINK ? -ETIMEDOUT : -EIO;
-		}
-		attempt++;
-		h->retried++;
-		if (r == PBUS_XR_LINK) {
-			link_up = fx_resync(h) == PBUS_XR_OK;
-			if (h->pol.v1_halve_link && h->cur_payload > 16)
-				h->cur_payload /= 2;
-		} else if (r == PBUS_XR_CRC && h->cur_payload > 16) {
-			h->cur_payload /= 2;
-		}
-	}
-	if (h->cur_payload < FX_MAXP)
-		h->cur_payload *= 2;	/* (the kernel grows after 16 clean frames) */
-	return 0;
-fail:
-	if (wr && !h->pol.v1_tag)
-		h->tag++;
-	*doubt_out = doubt;
-	return -ENOTCONN;
+	return fx_errno(pbus_xfer_run(&fx_xfer_ops, h, &h->xs, wr, addr, buf,
+				      len, doubt_out));
 }
 
 /* ------------------------------------------------------------ campaign */

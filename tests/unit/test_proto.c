@@ -967,7 +967,7 @@ static void w1c_case(const struct fx_policy *pol, uint32_t *left,
 	x->irq_status = 1;
 	{
 		/* Run the first attempt by hand to raise the event between. */
-		int r = pbus_master_write(&wire_ops, &w, h.tag,
+		int r = pbus_master_write(&wire_ops, &w, h.xs.tag,
 					  x->expect_addr, clr, 4, false);
 
 		CHECK_EQ(r, PBUS_XR_LINK);
@@ -976,8 +976,8 @@ static void w1c_case(const struct fx_policy *pol, uint32_t *left,
 		/* ... and the policy's retry of the same transfer */
 		CHECK_EQ(fx_resync(&h), PBUS_XR_OK);
 		if (pol->v1_tag)
-			h.tag++;	/* v1: the failed frame's tag was never kept */
-		r = pbus_master_write(&wire_ops, &w, h.tag, x->expect_addr,
+			h.xs.tag++;	/* v1: the failed frame's tag was never kept */
+		r = pbus_master_write(&wire_ops, &w, h.xs.tag, x->expect_addr,
 				      clr, 4, !pol->v1_no_flag);
 		CHECK_EQ(r, PBUS_XR_OK);
 	}

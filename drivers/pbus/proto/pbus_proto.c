@@ -654,3 +654,105 @@ enum pbus_slave_action pbus_slave_strobe(struct pbus_slave_sm *sm,
 		*out = b;
 	return PBUS_SA_DRIVE;
 }
+
+/* ---------------------------------------------------------------------------
+ * Master side, whole transfers.
+ */
+static void pbus_xfer_retried(const struct pbus_xfer_ops *ops, void *ctx,
+			      u32 attempt, int r)
+{
+	if (ops->retried)
+		ops->retried(ctx, attempt, r);
+}
+
+int pbus_xfer_run(const struct pbus_xfer_ops *ops, void *ctx,
+		  struct pbus_xfer_state *st, bool write, u32 addr, u8 *buf,
+		  size_t len, bool *in_doubt)
+{
+	u32 attempt = 0;
+	bool doubt = false;
+	u16 n = 0;
+	int r;
+
+	if (in_doubt)
+		*in_doubt = false;
+	if (!st->link_up && ops->link_up(ctx))
+		return PBUS_XR_NOTCONN;
+
+	while (len) {
+		/* A resync that failed used up an attempt; try it again. */
+		if (!st->link_up) {
+			if (attempt >= st->retries) {
+				r = PBUS_XR_NOTCONN;
+				goto fail;
+			}
+			attempt++;
+			pbus_xfer_retried(ops, ctx, attempt, 0);
+			if (ops->link_up(ctx))
+				continue;
+		}
+		/* A write in doubt keeps its length: the retry is the same frame. */
+		if (!doubt)
+			n = len < st->cur_payload ? len : st->cur_payload;
+		r = ops->frame(ctx, write, st->tag, addr, buf, n, doubt);
+		if (r == PBUS_XR_OK) {
+			if (write)
+				st->tag++;
+			addr += n;
+			buf += n;
+			len -= n;
+			attempt = 0;
+			doubt = false;
+			if (++st->clean_frames >= PBUS_CLEAN_TO_GROW &&
+			    st->cur_payload < st->max_payload) {
+				st->cur_payload *= 2;
+				if (st->cur_payload > st->max_payload)
+					st->cur_payload = st->max_payload;
+				st->clean_frames = 0;
+			}
+			continue;
+		}
+		if (write && pbus_write_in_doubt(r))
+			doubt = true;
+		if (!pbus_xfer_retryable(r) || attempt >= st->retries) {
+			if (r == PBUS_XR_RESET)
+				st->link_up = false;
+			goto fail;
+		}
+		attempt++;
+		st->clean_frames = 0;
+		pbus_xfer_retried(ops, ctx, attempt, r);
+
+		switch (r) {
+		case PBUS_XR_LINK:
+			/*
+			 * On failure link_up is false: the loop retries it.
+			 * The resync reads MAGIC, which leaves the remote's
+			 * duplicate memory alone.
+			 */
+			ops->resync(ctx);
+			break;
+		case PBUS_XR_CRC:
+			/* Noisy link: shorter frames fail less often. */
+			st->cur_payload /= 2;
+			if (st->cur_payload < PBUS_MIN_PAYLOAD)
+				st->cur_payload = PBUS_MIN_PAYLOAD;
+			break;
+		case PBUS_XR_BUSY:
+			if (ops->backoff)
+				ops->backoff(ctx);
+			break;
+		default:
+			break;
+		}
+	}
+	return PBUS_XR_OK;
+
+fail:
+	/* The frame is done with: its tag is never used again. */
+	if (write)
+		st->tag++;
+	if (in_doubt)
+		*in_doubt = doubt;
+	return r;
+}

@@ -193,6 +193,66 @@ int pbus_master_abort(const struct pbus_link_ops *ops, void *ctx,
 		      u8 *status);
 
 /* ---------------------------------------------------------------------------
+ * Master side, whole transfers: the one retry, resync and exactly-once
+ * policy (docs/protocol.md "Exactly once", "Failure time bound"), shared
+ * by the kernel master, the unit tests and bench/proto-campaign.
+ */
+
+/* Link state and knobs of one master; owned by the caller, under its lock. */
+struct pbus_xfer_state {
+	bool link_up;		/* set and cleared by the link_up/resync ops too */
+	u8 tag;			/* moves on when a write frame is done */
+	u32 retries;		/* retries per frame */
+	u32 max_payload;	/* remote's limit, capped to PBUS_MAX_PAYLOAD */
+	u32 cur_payload;	/* adaptive frame payload */
+	u32 clean_frames;	/* good frames since the last error or growth */
+};
+
+/* Good frames in a row before the payload doubles again. */
+#define PBUS_CLEAN_TO_GROW	16
+
+struct pbus_xfer_ops {
+	/*
+	 * One frame, no retry: the per-frame wire exchange, returning a
+	 * PBUS_XR_* result (pbus_master_write() or pbus_master_read()).
+	 */
+	int (*frame)(void *ctx, bool write, u8 tag, u32 addr, u8 *buf,
+		     u16 len, bool retry);
+	/*
+	 * Resync and (re)read the remote's parameters; sets link_up, and on
+	 * success max_payload, cur_payload and clean_frames. Returns 0 if up.
+	 */
+	int (*link_up)(void *ctx);
+	/* Resync after a LINK result; sets link_up. */
+	int (*resync)(void *ctx);
+	/* Optional: wait a little after a BUSY answer. */
+	void (*backoff)(void *ctx);
+	/*
+	 * Optional: an attempt is about to be retried (count it). @r is the
+	 * result that caused it, 0 for a link-up that failed before.
+	 */
+	void (*retried)(void *ctx, u32 attempt, int r);
+};
+
+/* Link down and still down when the retries ran out (-ENOTCONN). */
+#define PBUS_XR_NOTCONN		(-9)
+
+/*
+ * One transfer of @len bytes at @addr, split into frames of at most
+ * cur_payload bytes, each retried up to @st->retries times. Every attempt
+ * of one write frame is the identical frame; after an attempt of unknown
+ * outcome (pbus_write_in_doubt()) it goes out as PBUS_CMD_WRITE_RETRY and
+ * keeps its length. CRC errors halve cur_payload (not below
+ * PBUS_MIN_PAYLOAD), PBUS_CLEAN_TO_GROW good frames double it again.
+ * Returns PBUS_XR_OK, the final result of the failing frame, or
+ * PBUS_XR_NOTCONN; @in_doubt (may be NULL) tells whether a failed write
+ * frame may have run.
+ */
+int pbus_xfer_run(const struct pbus_xfer_ops *ops, void *ctx,
+		  struct pbus_xfer_state *st, bool write, u32 addr, u8 *buf,
+		  size_t len, bool *in_doubt);
+
+/* ---------------------------------------------------------------------------
  * Slave side: a state machine fed with one strobe edge at a time.
  */
 struct pbus_slave_backend {
