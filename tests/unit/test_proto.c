@@ -1054,6 +1054,185 @@ static void test_exactly_once(void)
 	CHECK_EQ(s.lies, 0);
 }
 
+/*
+ * The transfer engine alone, over scripted frame results: the tag, the
+ * in-doubt flag and length, payload halving and growth, NOTCONN and
+ * RESET, and how often each op runs.
+ */
+struct xe {
+	struct pbus_xfer_state st;
+	const int *res;		/* frame results in order, then OK */
+	int nres, i;
+	int link_ok;		/* link_up/resync succeed this many times */
+	long frames, link_ups, resyncs, retried;
+	uint8_t tag[32];
+	uint16_t len[32];
+	bool retry[32];
+};
+
+static int xe_frame(void *ctx, bool wr, uint8_t tag, uint32_t addr,
+		    uint8_t *buf, uint16_t len, bool retry)
+{
+	struct xe *e = ctx;
+	int k = e->frames++;
+
+	(void)wr;
+	(void)addr;
+	(void)buf;
+	if (k < 32) {
+		e->tag[k] = tag;
+		e->len[k] = len;
+		e->retry[k] = retry;
+	}
+	return e->i < e->nres ? e->res[e->i++] : PBUS_XR_OK;
+}
+
+static int xe_up(struct xe *e)
+{
+	e->st.link_up = e->link_ok > 0;
+	if (e->link_ok > 0)
+		e->link_ok--;
+	return e->st.link_up ? 0 : -1;
+}
+
+static int xe_link_up(void *ctx)
+{
+	struct xe *e = ctx;
+
+	e->link_ups++;
+	return xe_up(e);
+}
+
+static int xe_resync(void *ctx)
+{
+	struct xe *e = ctx;
+
+	e->resyncs++;
+	return xe_up(e);
+}
+
+static void xe_retried(void *ctx, uint32_t attempt, int r)
+{
+	struct xe *e = ctx;
+
+	(void)attempt;
+	(void)r;
+	e->retried++;
+}
+
+static const struct pbus_xfer_ops xe_ops = {
+	.frame = xe_frame,
+	.link_up = xe_link_up,
+	.resync = xe_resync,
+	.retried = xe_retried,
+};
+
+static void xe_init(struct xe *e, const int *res, int nres)
+{
+	memset(e, 0, sizeof(*e));
+	e->st.link_up = true;
+	e->st.tag = 7;
+	e->st.retries = 8;
+	e->st.max_payload = 512;
+	e->st.cur_payload = 512;
+	e->res = res;
+	e->nres = nres;
+	e->link_ok = 100;
+}
+
+static void test_xfer_engine(void)
+{
+	static uint8_t buf[2048];
+	static const int doubt[] = { PBUS_XR_LINK, PBUS_XR_CRC, PBUS_XR_STATUS };
+	static const int crc[] = { PBUS_XR_CRC, PBUS_XR_CRC };
+	static const int reset[] = { PBUS_XR_LINK, PBUS_XR_RESET };
+	static const int fin[] = { PBUS_XR_ADDR };
+	int many[9] = { 0 };
+	struct xe e;
+	bool d;
+	int i;
+
+	/* Write in doubt: same tag and length, flagged, tag +1 at the end. */
+	xe_init(&e, doubt, 3);
+	CHECK_EQ(pbus_xfer_run(&xe_ops, &e, &e.st, true, 0, buf, 300, &d),
+		 PBUS_XR_OK);
+	CHECK_EQ(e.frames, 4);
+	CHECK_EQ(e.retried, 3);
+	CHECK_EQ(e.resyncs, 1);
+	for (i = 0; i < 4; i++) {
+		CHECK_EQ(e.tag[i], 7);
+		CHECK_EQ(e.len[i], 300);	/* CRC after doubt: no halving */
+	}
+	CHECK(!e.retry[0] && e.retry[1] && e.retry[2] && e.retry[3]);
+	CHECK_EQ(e.st.tag, 8);
+	CHECK(!d);
+
+	/* CRC without doubt halves, PBUS_CLEAN_TO_GROW good frames double. */
+	xe_init(&e, crc, 2);
+	CHECK_EQ(pbus_xfer_run(&xe_ops, &e, &e.st, false, 0, buf, 1024, &d),
+		 PBUS_XR_OK);
+	CHECK_EQ(e.len[0], 512);
+	CHECK_EQ(e.len[1], 256);
+	CHECK_EQ(e.len[2], 128);
+	CHECK_EQ(e.st.cur_payload, 128);
+	CHECK_EQ(e.frames, 10);		/* 2 failed + 8 x 128 */
+	CHECK_EQ(e.st.tag, 7);		/* reads leave the tag alone */
+	for (i = 8; i < PBUS_CLEAN_TO_GROW - 1; i++)
+		CHECK_EQ(pbus_xfer_run(&xe_ops, &e, &e.st, false, 0, buf, 1,
+				       NULL), PBUS_XR_OK);
+	CHECK_EQ(e.st.cur_payload, 128);
+	for (; i < PBUS_CLEAN_TO_GROW; i++)
+		CHECK_EQ(pbus_xfer_run(&xe_ops, &e, &e.st, false, 0, buf, 1,
+				       NULL), PBUS_XR_OK);
+	CHECK_EQ(e.st.cur_payload, 256);
+
+	/* RESET after doubt: final, may have run, link down, tag moves. */
+	xe_init(&e, reset, 2);
+	CHECK_EQ(pbus_xfer_run(&xe_ops, &e, &e.st, true, 0, buf, 8, &d),
+		 PBUS_XR_RESET);
+	CHECK(d && !e.st.link_up);
+	CHECK_EQ(e.st.tag, 8);
+
+	/* A final error is not retried; not in doubt. */
+	xe_init(&e, fin, 1);
+	CHECK_EQ(pbus_xfer_run(&xe_ops, &e, &e.st, true, 0, buf, 8, &d),
+		 PBUS_XR_ADDR);
+	CHECK(!d);
+	CHECK_EQ(e.frames, 1);
+	CHECK_EQ(e.retried, 0);
+
+	/* Retries spent: the last result, R + 1 frames. */
+	for (i = 0; i < 9; i++)
+		many[i] = PBUS_XR_BUSY;
+	xe_init(&e, many, 9);
+	CHECK_EQ(pbus_xfer_run(&xe_ops, &e, &e.st, false, 0, buf, 8, &d),
+		 PBUS_XR_BUSY);
+	CHECK_EQ(e.frames, 9);
+	CHECK_EQ(e.retried, 8);
+
+	/* Link lost and never back: NOTCONN after R attempts, tag moves. */
+	xe_init(&e, doubt, 1);
+	e.link_ok = 0;
+	CHECK_EQ(pbus_xfer_run(&xe_ops, &e, &e.st, true, 0, buf, 8, &d),
+		 PBUS_XR_NOTCONN);
+	CHECK(d);
+	CHECK_EQ(e.frames, 1);
+	CHECK_EQ(e.resyncs, 1);
+	CHECK_EQ(e.link_ups, 7);	/* 1 LINK retry + 7 link-up retries */
+	CHECK_EQ(e.retried, 8);
+	CHECK_EQ(e.st.tag, 8);
+
+	/* Link down on entry and still down: NOTCONN, nothing sent. */
+	xe_init(&e, NULL, 0);
+	e.st.link_up = false;
+	e.link_ok = 0;
+	CHECK_EQ(pbus_xfer_run(&xe_ops, &e, &e.st, true, 0, buf, 8, &d),
+		 PBUS_XR_NOTCONN);
+	CHECK_EQ(e.frames, 0);
+	CHECK_EQ(e.link_ups, 1);
+	CHECK_EQ(e.st.tag, 7);
+}
+
 /* Defect 8, core part: RESET forgets the duplicate memory, idle keeps it. */
 static void test_restart(void)
 {
@@ -1112,6 +1291,7 @@ int main(void)
 	RUN(test_slave_soup);
 	RUN(test_crc_distance);
 	RUN(test_ack_distance);
+	RUN(test_xfer_engine);
 	RUN(test_w1c_retry);
 	RUN(test_exactly_once);
 	RUN(test_restart);
