@@ -1161,8 +1161,8 @@ static int pbus_master_probe(struct platform_device *pdev)
 	bus->xs.max_payload = PBUS_MIN_PAYLOAD;
 	bus->xs.cur_payload = PBUS_MIN_PAYLOAD;
 
-	/* Read frames: payload + status + CRC. */
-	bus->scratch = kmalloc(PBUS_MAX_PAYLOAD + 3, GFP_KERNEL);
+	/* Read answers: status + payload + CRC-32C. */
+	bus->scratch = kmalloc(PBUS_MAX_PAYLOAD + 1 + PBUS_CRC_LEN, GFP_KERNEL);
 	if (!bus->scratch) {
 		ret = -ENOMEM;
 		goto err_put;
