@@ -13,7 +13,8 @@
  *               abort. A write may return OK only for [OK][check over its
  *               header]; a read only if the replayed answer was
  *               [OK][payload][CRC over header, status, payload] and buf
- *               then holds it.
+ *               then holds it, a final read error only if its answer
+ *               checked out for this header.
  * Buffers are heap-allocated to their exact size so ASan catches any
  * out-of-bounds access. Invariants abort() on violation.
  */
@@ -91,6 +92,7 @@ static uint8_t fetch(struct pbus_slave_sm *sm)
 	return out;
 }
 
+/* A write frame, or a read request (header + CRC-8) when !payload. */
 static size_t mkframe(uint8_t *f, uint8_t cmd, uint8_t tag, uint32_t addr,
 		      uint16_t len, const uint8_t *payload)
 {
@@ -99,10 +101,12 @@ static size_t mkframe(uint8_t *f, uint8_t cmd, uint8_t tag, uint32_t addr,
 	uint32_t crc;
 
 	pbus_hdr_pack(&h, f);
-	if (payload) {
-		memcpy(f + n, payload, len);
-		n += len;
+	if (!payload) {
+		f[n++] = pbus_read_check(f);
+		return n;
 	}
+	memcpy(f + n, payload, len);
+	n += len;
 	crc = pbus_crc_final(pbus_crc32c(PBUS_CRC_INIT, f, n));
 	f[n++] = crc;
 	f[n++] = crc >> 8;
@@ -265,6 +269,13 @@ static int known_result(int r)
 	return r <= PBUS_XR_OK && r >= PBUS_XR_RESET;
 }
 
+/* Read results that only an error answer of the remote can give. */
+static int final_answer(int r)
+{
+	return r == PBUS_XR_ADDR || r == PBUS_XR_RO || r == PBUS_XR_RESET ||
+	       r == PBUS_XR_BUSY;
+}
+
 static void fuzz_master(uint16_t len, const uint8_t *d, size_t n)
 {
 	struct replay r = { .d = d, .n = n };
@@ -299,6 +310,17 @@ static void fuzz_master(uint16_t len, const uint8_t *d, size_t n)
 	memset(buf, 0xcc, len ? len : 1);
 	res = pbus_master_read(&rp_ops, &r, 2, 0x1234, buf, len, scratch);
 	INVARIANT(known_result(res));
+	if (len && (final_answer(res) || res == PBUS_XR_LEN ||
+		    (res == PBUS_XR_CRC &&
+		     r.got[0] != PBUS_STATUS_ENCODE(PBUS_ST_OK)))) {
+		/* A final error only for [status][CRC-32C over header + status]. */
+		struct pbus_hdr h = { PBUS_CMD_READ, 2, 0x1234, len };
+		uint8_t hb[PBUS_HDR_LEN];
+
+		pbus_hdr_pack(&h, hb);
+		INVARIANT(r.ngot == PBUS_RD_ERR_LEN &&
+			  pbus_read_err_decode(hb, r.got) == res);
+	}
 	if (res == PBUS_XR_OK) {
 		/* The slave's answer really was [OK][payload][good CRC]. */
 		INVARIANT(len && r.ngot == slen);

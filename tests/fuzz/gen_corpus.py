@@ -27,7 +27,11 @@ def hdr(cmd, tag, addr, length):
 
 
 def frame(cmd, tag, addr, length, payload=b""):
-    f = hdr(cmd, tag, addr, length) + payload
+    """A write frame, or a read request (header + CRC-8)."""
+    h = hdr(cmd, tag, addr, length)
+    if cmd == 0xa2:
+        return h + bytes([crc8(h)])
+    f = h + payload
     return f + struct.pack("<I", crc32c(f))
 
 
@@ -65,12 +69,17 @@ wh = hdr(0xa1, 1, 0x1234, 4)
 ack = bytes([st(0), crc8(wh + bytes([st(0)]))])
 ans = bytes([st(0)]) + p[:4]
 rd = ans + struct.pack("<I", crc32c(hdr(0xa2, 2, 0x1234, 4) + ans))
+# write: 3 puts, turn_read, get, answer, turn_write; read: 1 put, turn_read, get,
+# status, get, the rest, turn_write; abort: turn_read, get, status, turn_write
 seeds["master-ok"] = (bytes([1, 4]) + bytes([0, 0, 0, 0, 0]) + ack + bytes([0])
-                      + bytes([0, 0, 0, 0]) + rd[:1] + bytes([0]) + rd[1:]
+                      + bytes([0, 0, 0]) + rd[:1] + bytes([0]) + rd[1:]
                       + bytes([0])
-                      + bytes([0, 0, st(7), 0, 0]))
-seeds["master-errors"] = (bytes([1, 4]) + bytes([0, 0, 0, 0, 0, st(3), 0xff])
-                          + bytes([0, 0, 0, 0, st(1) ^ 4, 0]) + bytes([0xff]))
+                      + bytes([0, 0, st(7), 0]))
+rh = hdr(0xa2, 2, 0x1234, 4)
+rerr = bytes([st(3)]) + struct.pack("<I", crc32c(rh + bytes([st(3)])))
+seeds["master-errors"] = (bytes([1, 4]) + bytes([0, 0, 0, 0, 0, st(3), 0xff, 0])
+                          + bytes([0, 0, 0]) + rerr[:1] + bytes([0]) + rerr[1:]
+                          + bytes([0]) + bytes([0xff]))
 
 os.makedirs(sys.argv[1], exist_ok=True)
 for name, data in seeds.items():

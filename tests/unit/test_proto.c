@@ -131,7 +131,7 @@ static uint8_t sget(struct pbus_slave_sm *sm)
 	return out;
 }
 
-/* Build a raw frame; returns its length. */
+/* Build a raw frame; returns its length. A read gets its check byte. */
 static size_t mkframe(uint8_t *f, uint8_t cmd, uint8_t tag, uint32_t addr,
 		      uint16_t len, const uint8_t *payload, size_t plen)
 {
@@ -141,6 +141,10 @@ static size_t mkframe(uint8_t *f, uint8_t cmd, uint8_t tag, uint32_t addr,
 
 	pbus_hdr_pack(&h, f);
 	n = PBUS_HDR_LEN;
+	if (cmd == PBUS_CMD_READ) {
+		f[n++] = pbus_read_check(f);
+		return n;
+	}
 	if (plen)
 		memcpy(f + n, payload, plen);
 	n += plen;
@@ -452,13 +456,45 @@ static void test_slave_raw(void)
 		CHECK_EQ(pbus_slave_strobe(sm, false, 0xff, NULL),
 			 PBUS_SA_RELEASE);
 	}
-	/* Read with bad header CRC. */
+	/* A read request is the header and its CRC-8: 9 bytes. */
+	CHECK_EQ(n, PBUS_HDR_LEN + PBUS_RD_CHECK_LEN);
+	/* Read with bad check byte: [CRC][CRC-32C over header + status]. */
 	n = mkframe(f, PBUS_CMD_READ, 6, 100, 32, NULL, 0);
-	f[9] ^= 1;
+	f[8] ^= 1;
+	sput(sm, f, n);
+	{
+		uint8_t ans[PBUS_RD_ERR_LEN];
+
+		for (i = 0; i < PBUS_RD_ERR_LEN; i++)
+			ans[i] = sget(sm);
+		CHECK_EQ(ans[0], PBUS_STATUS_ENCODE(PBUS_ST_CRC));
+		CHECK_EQ(pbus_read_err_decode(f, ans), PBUS_XR_CRC);
+		/* It answers the header the remote judged, not another. */
+		f[1] ^= 1;
+		CHECK_EQ(pbus_read_err_decode(f, ans), PBUS_XR_STATUS);
+		CHECK_EQ(sget(sm), PBUS_STATUS_ENCODE(PBUS_ST_FRAME));
+	}
+	pbus_slave_strobe(sm, false, 0xff, NULL);
+	CHECK_EQ(sm->cnt.crc_errors, 4);
+	/* Read too long, intact: LEN, judged with the check byte. */
+	n = mkframe(f, PBUS_CMD_READ, 7, 100, 33, NULL, 0);
+	sput(sm, f, n - 1);
+	CHECK_EQ(sm->state, PBUS_SS_CRC);
+	sput(sm, f + n - 1, 1);
+	CHECK_EQ(sm->state, PBUS_SS_SINK);
+	CHECK_EQ(sget(sm), PBUS_STATUS_ENCODE(PBUS_ST_LEN));
+	pbus_slave_strobe(sm, false, 0xff, NULL);
+	/* ... and with a damaged check byte: CRC, not LEN. */
+	f[8] ^= 0x10;
 	sput(sm, f, n);
 	CHECK_EQ(sget(sm), PBUS_STATUS_ENCODE(PBUS_ST_CRC));
 	pbus_slave_strobe(sm, false, 0xff, NULL);
-	CHECK_EQ(sm->cnt.crc_errors, 4);
+	/* Read cut short before its check byte: FRAME. */
+	n = mkframe(f, PBUS_CMD_READ, 8, 100, 4, NULL, 0);
+	sput(sm, f, n - 1);
+	CHECK_EQ(sget(sm), PBUS_STATUS_ENCODE(PBUS_ST_FRAME));
+	pbus_slave_strobe(sm, false, 0xff, NULL);
+	CHECK_EQ(sm->cnt.crc_errors, 5);
 	rig_free(r);
 }
 
@@ -642,13 +678,13 @@ static void test_master_read_crc(void)
 
 	for (i = 0; i < 16; i++)
 		r->m->data[i] = i;
-	/* Strobes: 12 put, status at 12, payload 13..28, CRC 29..32. */
-	for (i = 12; i <= 32; i++) {
+	/* Strobes: 9 put, status at 9, payload 10..25, CRC 26..29. */
+	for (i = 9; i <= 29; i++) {
 		for (bit = 0; bit < 8; bit += 3) {
 			memset(b, 0xcc, sizeof(b));
 			wire_arm(&r->w, WF_FLIP, i, bit);
 			CHECK(rread(r, 1, 0, b, 16) ==
-			      (i == 12 ? PBUS_XR_STATUS : PBUS_XR_CRC));
+			      (i == 9 ? PBUS_XR_STATUS : PBUS_XR_CRC));
 			CHECK_EQ(b[0], 0xcc);
 			CHECK_EQ(b[15], 0xcc);
 			CHECK_EQ(r->sm.state, PBUS_SS_IDLE);
@@ -663,7 +699,7 @@ static void test_master_read_crc(void)
 	CHECK_EQ(pbus_master_abort(&wire_ops, &r->w, NULL), PBUS_XR_OK);
 	CHECK_EQ(r->sm.state, PBUS_SS_IDLE);
 	/* turn_write timing out fails the frame too. */
-	wire_arm(&r->w, WF_TIMEOUT, 33, 0);
+	wire_arm(&r->w, WF_TIMEOUT, 30, 0);
 	CHECK_EQ(rread(r, 1, 0, b, 16), PBUS_XR_LINK);
 	CHECK_EQ(b[0], 0xcc);
 	wire_arm(&r->w, WF_NONE, 0, 0);
@@ -707,7 +743,7 @@ static void test_random_faults(void)
 			for (k = 0; k < len; k++)
 				a[k] = rnd();
 		for (tries = 0; tries < MAX_TRIES; tries++) {
-			long nstrobes = wr ? len + 15 : len + 18;
+			long nstrobes = len + 15;	/* both kinds */
 			enum wire_fault f = WF_NONE;
 
 			if (rnd() % 100 < 40)
@@ -881,6 +917,9 @@ static void test_crc_distance(void)
 	CHECK_EQ(crc_min_weight(0x1edc6f41, 32, (65535 + 12) * 8, &at), 4);
 	printf("     v2 CRC-32C: HD >= 4 up to %ld bits (largest frame %ld bits)\n",
 	       (65535L + 12) * 8, v2_bits);
+	/* The read request's CRC-8 (0x07): HD 4 over header + check. */
+	CHECK_EQ(crc_min_weight(0x07, 8,
+				(PBUS_HDR_LEN + PBUS_RD_CHECK_LEN) * 8, &at), 4);
 }
 
 /* Defect 2: no <= 3 flips, nor two lines flipped in both bytes, forge OK. */
@@ -1255,7 +1294,7 @@ static void test_restart(void)
 	rig_free(r);
 }
 
-/* Handshakes per 512-byte frame (v2 must stay >= 97 % for writes). */
+/* Handshakes per 512-byte frame (v2 must stay >= 97 % both ways). */
 static void test_efficiency(void)
 {
 	struct rig *r = rig_new(MAXP);
@@ -1271,8 +1310,9 @@ static void test_efficiency(void)
 	printf("     512-byte write: %ld handshakes, %.2f %% payload; read: %ld, %.2f %%\n",
 	       ws, 51200.0 / ws, rs, 51200.0 / rs);
 	CHECK_EQ(ws, 8 + 512 + 4 + 2 + 1);
-	CHECK_EQ(rs, 8 + 4 + 1 + 512 + 4 + 1);
+	CHECK_EQ(rs, 8 + 1 + 1 + 512 + 4 + 1);
 	CHECK(512.0 / ws >= 0.97);
+	CHECK(512.0 / rs >= 0.97);
 	rig_free(r);
 }
 

@@ -137,8 +137,20 @@ static u8 pbus_crc8(u8 crc, const u8 *buf, size_t len)
 
 u8 pbus_ack_check(const u8 hdr[PBUS_HDR_LEN], u8 status)
 {
-	return pbus_crc8(pbus_crc8(PBUS_ACK_INIT, hdr, PBUS_HDR_LEN),
-			 &status, 1);
+	return pbus_crc8(pbus_read_check(hdr), &status, 1);
+}
+
+u8 pbus_read_check(const u8 hdr[PBUS_HDR_LEN])
+{
+	return pbus_crc8(PBUS_ACK_INIT, hdr, PBUS_HDR_LEN);
+}
+
+/* CRC-32C of a read answer without payload: header, then the status. */
+static u32 pbus_read_err_crc(const u8 hdr[PBUS_HDR_LEN], u8 status)
+{
+	u32 crc = pbus_crc32c(PBUS_CRC_INIT, hdr, PBUS_HDR_LEN);
+
+	return pbus_crc_final(pbus_crc32c(crc, &status, 1));
 }
 
 /* ---------------------------------------------------------------------------
@@ -181,6 +193,18 @@ int pbus_ack_decode(const u8 hdr[PBUS_HDR_LEN], const u8 ack[PBUS_ACK_LEN])
 	int code = pbus_status_decode(ack[0]);
 
 	if (code < 0 || ack[1] != pbus_ack_check(hdr, ack[0]))
+		return PBUS_XR_STATUS;
+	return pbus_status_to_xr(code);
+}
+
+int pbus_read_err_decode(const u8 hdr[PBUS_HDR_LEN],
+			 const u8 ans[PBUS_RD_ERR_LEN])
+{
+	int code = pbus_status_decode(ans[0]);
+
+	/* OK comes with a payload: without one it is no answer of ours. */
+	if (code <= PBUS_ST_OK ||
+	    pbus_get_le32(ans + 1) != pbus_read_err_crc(hdr, ans[0]))
 		return PBUS_XR_STATUS;
 	return pbus_status_to_xr(code);
 }
@@ -277,8 +301,7 @@ int pbus_master_read(const struct pbus_link_ops *ops, void *ctx, u8 tag,
 		.addr = addr,
 		.len = len,
 	};
-	u8 hdr[PBUS_HDR_LEN];
-	u8 crcb[PBUS_CRC_LEN];
+	u8 req[PBUS_HDR_LEN + PBUS_RD_CHECK_LEN];
 	size_t n = (size_t)len + 1;	/* status + payload */
 	u32 crc;
 	int r;
@@ -286,12 +309,10 @@ int pbus_master_read(const struct pbus_link_ops *ops, void *ctx, u8 tag,
 	if (!len || !buf || !scratch)
 		return PBUS_XR_LEN;
 
-	pbus_hdr_pack(&h, hdr);
-	crc = pbus_crc32c(PBUS_CRC_INIT, hdr, sizeof(hdr));
-	pbus_put_le32(pbus_crc_final(crc), crcb);
+	pbus_hdr_pack(&h, req);
+	req[PBUS_HDR_LEN] = pbus_read_check(req);
 
-	if (ops->put(ctx, hdr, sizeof(hdr)) < 0 ||
-	    ops->put(ctx, crcb, sizeof(crcb)) < 0)
+	if (ops->put(ctx, req, sizeof(req)) < 0)
 		return PBUS_XR_LINK;
 
 	if (ops->turn_read(ctx) < 0) {
@@ -299,17 +320,16 @@ int pbus_master_read(const struct pbus_link_ops *ops, void *ctx, u8 tag,
 	} else if (ops->get(ctx, scratch, 1) < 0) {
 		r = PBUS_XR_LINK;
 	} else if (pbus_status_decode(scratch[0]) != PBUS_ST_OK) {
-		/* An error answer is [status][check]: a final one is trusted only if checked. */
-		if (ops->get(ctx, scratch + 1, 1) < 0)
+		/* A final error is trusted only under its CRC-32C. */
+		if (ops->get(ctx, scratch + 1, PBUS_CRC_LEN) < 0)
 			r = PBUS_XR_LINK;
 		else
-			r = pbus_ack_decode(hdr, scratch);
-		if (r == PBUS_XR_OK)
-			r = PBUS_XR_STATUS;
+			r = pbus_read_err_decode(req, scratch);
 	} else if (ops->get(ctx, scratch + 1, (size_t)len + PBUS_CRC_LEN) < 0) {
 		r = PBUS_XR_LINK;
 	} else {
 		/* The answer's CRC starts with the request: it answers this header. */
+		crc = pbus_crc32c(PBUS_CRC_INIT, req, PBUS_HDR_LEN);
 		crc = pbus_crc32c(crc, scratch, n);
 		r = pbus_crc_final(crc) == pbus_get_le32(scratch + n) ?
 		    PBUS_XR_OK : PBUS_XR_CRC;
@@ -338,13 +358,30 @@ int pbus_master_abort(const struct pbus_link_ops *ops, void *ctx, u8 *status)
  * Slave side.
  */
 
-/* Frame judged: answer [status][check] at the next RW=1 strobe, swallow bytes. */
+/*
+ * Queue the answer @code for the frame in hdr: [status][CRC-32C] to a
+ * read, [status][check] to anything else (a write, a frame too short to
+ * tell, an abort).
+ */
+static void pbus_slave_answer(struct pbus_slave_sm *sm, int code)
+{
+	u8 st = PBUS_STATUS_ENCODE(code);
+
+	sm->ans[0] = st;
+	if (sm->hdr[0] == PBUS_CMD_READ) {
+		pbus_put_le32(pbus_read_err_crc(sm->hdr, st), sm->ans + 1);
+		sm->tx_len = PBUS_RD_ERR_LEN;
+	} else {
+		sm->ans[1] = pbus_ack_check(sm->hdr, st);
+		sm->tx_len = PBUS_ACK_LEN;
+	}
+	sm->tx_buf = false;
+}
+
+/* Frame judged: answer at the next RW=1 strobe, swallow bytes until then. */
 static void pbus_slave_sink(struct pbus_slave_sm *sm, int code)
 {
-	sm->status = PBUS_STATUS_ENCODE(code);
-	sm->ack = pbus_ack_check(sm->hdr, sm->status);
-	sm->tx_len = PBUS_ACK_LEN;
-	sm->tx_buf = false;
+	pbus_slave_answer(sm, code);
 	sm->sink_check = false;
 	sm->state = PBUS_SS_SINK;
 }
@@ -366,12 +403,10 @@ void pbus_slave_reset(struct pbus_slave_sm *sm)
 	sm->crc = PBUS_CRC_INIT;
 	sm->rx_crc = 0;
 	memset(sm->hdr, 0, sizeof(sm->hdr));
-	sm->status = PBUS_STATUS_ENCODE(PBUS_ST_IDLE);
-	sm->ack = pbus_ack_check(sm->hdr, sm->status);
+	pbus_slave_answer(sm, PBUS_ST_IDLE);
 	sm->sink_check = false;
 	sm->sink_expect = 0;
 	sm->tx_len = 0;
-	sm->tx_buf = false;
 	memset(&sm->h, 0, sizeof(sm->h));
 }
 
@@ -410,10 +445,21 @@ static bool pbus_slave_is_write(const struct pbus_slave_sm *sm)
 	return sm->h.cmd == PBUS_CMD_WRITE || sm->h.cmd == PBUS_CMD_WRITE_RETRY;
 }
 
-/* Bytes after the header that belong to the frame in sm->h. */
-static u32 pbus_slave_body_len(const struct pbus_slave_sm *sm)
+/* Check bytes at the end of the frame: CRC-32C, a read's CRC-8. */
+static u32 pbus_slave_check_len(const struct pbus_slave_sm *sm)
 {
-	return (pbus_slave_is_write(sm) ? sm->h.len : 0) + PBUS_CRC_LEN;
+	return pbus_slave_is_write(sm) ? PBUS_CRC_LEN : PBUS_RD_CHECK_LEN;
+}
+
+/* Payload bytes of the frame in sm->h (a read's come back). */
+static u32 pbus_slave_payload_len(const struct pbus_slave_sm *sm)
+{
+	return pbus_slave_is_write(sm) ? sm->h.len : 0;
+}
+
+static bool pbus_slave_len_ok(const struct pbus_slave_sm *sm)
+{
+	return sm->h.len && sm->h.len <= sm->max_payload;
 }
 
 static void pbus_slave_hdr_done(struct pbus_slave_sm *sm)
@@ -423,7 +469,13 @@ static void pbus_slave_hdr_done(struct pbus_slave_sm *sm)
 		pbus_slave_sink(sm, PBUS_ST_FRAME);
 		return;
 	}
-	if (!sm->h.len || sm->h.len > sm->max_payload) {
+	sm->rx_crc = 0;
+	if (!pbus_slave_is_write(sm)) {
+		/* A read is judged once its check byte is in. */
+		sm->state = PBUS_SS_CRC;
+		return;
+	}
+	if (!pbus_slave_len_ok(sm)) {
 		/*
 		 * Judged LEN, but only answered LEN if the whole frame
 		 * turns out to be intact: a flipped length bit must give a
@@ -431,22 +483,20 @@ static void pbus_slave_hdr_done(struct pbus_slave_sm *sm)
 		 */
 		pbus_slave_sink(sm, PBUS_ST_LEN);
 		sm->sink_check = true;
-		sm->sink_expect = PBUS_HDR_LEN + pbus_slave_body_len(sm);
+		sm->sink_expect = PBUS_HDR_LEN + sm->h.len + PBUS_CRC_LEN;
 		sm->crc = pbus_crc32c(PBUS_CRC_INIT, sm->hdr, PBUS_HDR_LEN);
 		return;
 	}
-	sm->rx_crc = 0;
-	sm->state = pbus_slave_is_write(sm) ? PBUS_SS_PAYLOAD : PBUS_SS_CRC;
+	sm->state = PBUS_SS_PAYLOAD;
 }
 
-/* CRC-32C of the frame in hdr/buf, with @cmd as its first byte. */
+/* CRC-32C of the write frame in hdr/buf, with @cmd as its first byte. */
 static u32 pbus_slave_frame_crc(const struct pbus_slave_sm *sm, u8 cmd)
 {
 	u32 crc = pbus_crc32c(PBUS_CRC_INIT, &cmd, 1);
 
 	crc = pbus_crc32c(crc, sm->hdr + 1, PBUS_HDR_LEN - 1);
-	if (pbus_slave_is_write(sm))
-		crc = pbus_crc32c(crc, sm->buf, sm->h.len);
+	crc = pbus_crc32c(crc, sm->buf, sm->h.len);
 	return pbus_crc_final(crc);
 }
 
@@ -508,7 +558,7 @@ static void pbus_slave_exec_read(struct pbus_slave_sm *sm)
 	if (code != PBUS_ST_OK)
 		return;
 	/* tx = [status][payload][CRC-32C over header + status + payload] */
-	sm->buf[0] = sm->status;
+	sm->buf[0] = sm->ans[0];
 	crc = pbus_crc32c(PBUS_CRC_INIT, sm->hdr, PBUS_HDR_LEN);
 	crc = pbus_crc32c(crc, sm->buf, len + 1);
 	pbus_put_le32(pbus_crc_final(crc), sm->buf + 1 + len);
@@ -518,15 +568,23 @@ static void pbus_slave_exec_read(struct pbus_slave_sm *sm)
 
 static void pbus_slave_frame_done(struct pbus_slave_sm *sm)
 {
-	if (sm->rx_crc != pbus_slave_frame_crc(sm, sm->hdr[0])) {
+	bool wr = pbus_slave_is_write(sm);
+
+	if (wr ? sm->rx_crc != pbus_slave_frame_crc(sm, sm->hdr[0]) :
+		 sm->rx_crc != pbus_read_check(sm->hdr)) {
 		sm->cnt.crc_errors++;
 		pbus_slave_sink(sm, PBUS_ST_CRC);
 		return;
 	}
-	if (pbus_slave_is_write(sm))
+	if (wr) {
 		pbus_slave_exec_write(sm);
-	else
+	} else if (!pbus_slave_len_ok(sm)) {
+		/* The answer's CRC-32C tells the host which header was judged. */
+		sm->cnt.frame_errors++;
+		pbus_slave_sink(sm, PBUS_ST_LEN);
+	} else {
 		pbus_slave_exec_read(sm);
+	}
 }
 
 /* One byte latched on an RW=0 strobe. */
@@ -565,13 +623,12 @@ static void pbus_slave_rx(struct pbus_slave_sm *sm, u8 in)
 			sm->state = PBUS_SS_CRC;
 		return;
 	case PBUS_SS_CRC:
-		i = sm->pos - PBUS_HDR_LEN - (pbus_slave_body_len(sm) -
-					      PBUS_CRC_LEN);
-		if (i >= PBUS_CRC_LEN)
+		i = sm->pos - PBUS_HDR_LEN - pbus_slave_payload_len(sm);
+		if (i >= pbus_slave_check_len(sm))
 			break;
 		sm->rx_crc |= (u32)in << (8 * i);
 		sm->pos++;
-		if (i + 1 == PBUS_CRC_LEN)
+		if (i + 1 == pbus_slave_check_len(sm))
 			pbus_slave_frame_done(sm);
 		return;
 	case PBUS_SS_SINK:
@@ -637,12 +694,11 @@ enum pbus_slave_action pbus_slave_strobe(struct pbus_slave_sm *sm,
 	if (sm->state != PBUS_SS_TX)
 		pbus_slave_start_tx(sm);
 
-	if (sm->pos == 0)
-		b = sm->status;
-	else if (sm->pos >= sm->tx_len)
+	if (sm->pos >= sm->tx_len)
 		b = PBUS_STATUS_ENCODE(PBUS_ST_FRAME);
 	else if (!sm->tx_buf)
-		b = sm->ack;
+		b = sm->pos < sizeof(sm->ans) ? sm->ans[sm->pos] :
+			PBUS_STATUS_ENCODE(PBUS_ST_FRAME);
 	else if (sm->buf &&
 		 sm->pos < (u32)sm->max_payload + 1 + PBUS_CRC_LEN)
 		b = sm->buf[sm->pos];

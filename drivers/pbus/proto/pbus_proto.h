@@ -17,7 +17,10 @@
 /* Frame header: cmd, tag, addr (LE32), len (LE16). */
 #define PBUS_HDR_LEN		8
 #define PBUS_CRC_LEN		4	/* CRC-32C, little-endian */
+#define PBUS_RD_CHECK_LEN	1	/* read request: CRC-8 over the header */
 #define PBUS_ACK_LEN		2	/* write answer: status, check */
+/* Read answer without payload (an error): status, CRC-32C. */
+#define PBUS_RD_ERR_LEN		(1 + PBUS_CRC_LEN)
 #define PBUS_CMD_MAGIC		0xa0
 #define PBUS_CMD_MAGIC_MASK	0xf0
 #define PBUS_CMD_WRITE		(PBUS_CMD_MAGIC | 0x1)
@@ -41,7 +44,7 @@
 #define PBUS_CRC_XOROUT		0xffffffffu
 /* Raw CRC register after data followed by its own (LE) CRC-32C. */
 #define PBUS_CRC_RESIDUE	0xb798b438u
-/* The write answer's check byte: CRC-8 poly 0x07, init 0xff. */
+/* Check bytes of a write answer and a read request: CRC-8 poly 0x07, init 0xff. */
 #define PBUS_ACK_INIT		0xff
 
 /*
@@ -101,6 +104,19 @@ u8 pbus_ack_check(const u8 hdr[PBUS_HDR_LEN], u8 status);
  * the two bytes @ack received after the frame with header @hdr.
  */
 int pbus_ack_decode(const u8 hdr[PBUS_HDR_LEN], const u8 ack[PBUS_ACK_LEN]);
+/*
+ * Check byte of a read request: CRC-8 over its header (HD 4 over the 72
+ * bits). It only spares the remote a read of the wrong place: every read
+ * answer is checked by a CRC-32C that starts with the header the remote
+ * received, so a damaged request that passes it still cannot be believed.
+ */
+u8 pbus_read_check(const u8 hdr[PBUS_HDR_LEN]);
+/*
+ * The one validator of a read answer without payload, [status][CRC-32C
+ * over header + status]: returns the PBUS_XR_* result (never PBUS_XR_OK).
+ */
+int pbus_read_err_decode(const u8 hdr[PBUS_HDR_LEN],
+			 const u8 ans[PBUS_RD_ERR_LEN]);
 
 struct pbus_hdr {
 	u8 cmd;
@@ -176,10 +192,11 @@ static inline bool pbus_write_in_doubt(int r)
 int pbus_master_write(const struct pbus_link_ops *ops, void *ctx, u8 tag,
 		      u32 addr, const u8 *buf, u16 len, bool retry);
 /*
- * One read frame: header + CRC, then status, payload and CRC over header,
- * status and payload. @buf is written only after the CRC checked out;
- * @scratch must hold len + 1 + PBUS_CRC_LEN bytes. turn_write follows turn_read unless the link
- * failed (the caller then resyncs).
+ * One read frame: header + its check byte, then status, payload and
+ * CRC-32C over header, status and payload (an error: status and CRC-32C
+ * over header and status). @buf is written only after the CRC checked
+ * out; @scratch must hold len + 1 + PBUS_CRC_LEN bytes. turn_write follows
+ * turn_read unless the link failed (the caller then resyncs).
  */
 int pbus_master_read(const struct pbus_link_ops *ops, void *ctx, u8 tag,
 		     u32 addr, u8 *buf, u16 len,
@@ -298,13 +315,13 @@ struct pbus_slave_sm {
 	u32 pos;		/* bytes of this frame received, or TX index */
 	u32 crc;		/* running CRC, SINK after a LEN verdict only */
 	u32 rx_crc;		/* CRC bytes received (little-endian) */
-	u8 status;		/* encoded status answered next */
-	u8 ack;			/* its check byte (pbus_ack_check()) */
-	bool tx_buf;		/* TX from buf (read OK), else status + ack */
+	/* The answer unless tx_buf: [status][check] or [status][CRC-32C]. */
+	u8 ans[PBUS_RD_ERR_LEN];
+	bool tx_buf;		/* TX from buf (read OK), else from ans */
 	/* SINK after a LEN verdict: answer CRC unless the frame checks out. */
 	bool sink_check;
 	u32 sink_expect;	/* frame length implied by the bad header */
-	u32 tx_len;		/* bytes queued in buf for TX */
+	u32 tx_len;		/* bytes queued in buf or ans for TX */
 	/*
 	 * Duplicate write detection: tag and CRC (as a plain write) of the
 	 * last write executed with OK. @fresh: no write executed since
