@@ -54,6 +54,7 @@ struct pbus_range {
  * @dead: set under @lock at unbind; every entry point then fails -ENODEV
  * @xs: link state of the transfer engine, pbus_xfer_run(): link_up (the
  *	remote answered the last link-up sequence), tag of the next frame,
+ *	epoch (remote's PBUS_REG_EPOCH as last read, 0 while unknown),
  *	retries per frame, max_payload (remote's PBUS_REG_MAX_PAYLOAD,
  *	capped), cur_payload (adaptive), clean_frames
  * @data: D0..D7

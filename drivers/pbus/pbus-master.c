@@ -247,10 +247,11 @@ static const struct pbus_link_ops pbus_link_ops = {
 
 /*
  * One frame, no retry. Returns a PBUS_XR_* result. @retry: an earlier
- * attempt of this write may have run (pbus_write_in_doubt()).
+ * attempt of this write may have run (pbus_write_in_doubt()); @epoch: the
+ * remote's epoch when that attempt went out.
  */
 static int pbus_frame_once(struct pbus *bus, bool write, u32 addr, u8 *buf,
-			   u16 len, bool retry)
+			   u16 len, bool retry, u32 epoch)
 {
 	int r;
 
@@ -260,7 +261,7 @@ static int pbus_frame_once(struct pbus *bus, bool write, u32 addr, u8 *buf,
 	bus->rewrite_all = true;
 	if (write)
 		r = pbus_master_write(&pbus_link_ops, bus, bus->xs.tag, addr, buf,
-				      len, retry);
+				      len, retry, epoch);
 	else
 		r = pbus_master_read(&pbus_link_ops, bus, bus->xs.tag, addr, buf,
 				     len, bus->scratch);
@@ -293,7 +294,7 @@ static int pbus_reg_read_once(struct pbus *bus, u32 reg, u32 *val)
 	int r;
 
 	r = pbus_frame_once(bus, false, PBUS_REG_BASE + reg, (u8 *)&v,
-			    sizeof(v), false);
+			    sizeof(v), false, 0);
 	if (r == PBUS_XR_OK)
 		*val = le32_to_cpu(v);
 	return r;
@@ -365,10 +366,13 @@ static int pbus_resync_locked(struct pbus *bus)
 	return ret;
 }
 
-/* Resync and read the remote's parameters. */
+/*
+ * Resync and read the remote's parameters, its epoch too: write retries
+ * carry it (docs/protocol.md, "Exactly once").
+ */
 static int pbus_link_up_locked(struct pbus *bus)
 {
-	u32 version, window, maxp;
+	u32 version, window, maxp, epoch;
 	int ret;
 
 	ret = pbus_resync_locked(bus);
@@ -376,18 +380,21 @@ static int pbus_link_up_locked(struct pbus *bus)
 		return ret;
 	if (pbus_reg_read_once(bus, PBUS_REG_VERSION, &version) ||
 	    pbus_reg_read_once(bus, PBUS_REG_WINDOW_SIZE, &window) ||
-	    pbus_reg_read_once(bus, PBUS_REG_MAX_PAYLOAD, &maxp)) {
+	    pbus_reg_read_once(bus, PBUS_REG_MAX_PAYLOAD, &maxp) ||
+	    pbus_reg_read_once(bus, PBUS_REG_EPOCH, &epoch)) {
 		bus->xs.link_up = false;
 		return -EIO;
 	}
 	if (version != PBUS_PROTO_VERSION)
 		dev_warn(bus->dev, "remote speaks protocol %u, we speak %u\n",
 			 version, PBUS_PROTO_VERSION);
-	if (maxp < PBUS_MIN_PAYLOAD) {
-		dev_err(bus->dev, "remote max payload %u too small\n", maxp);
+	if (maxp < PBUS_MIN_PAYLOAD || !epoch) {
+		dev_err(bus->dev, "remote max payload %u or epoch %u invalid\n",
+			maxp, epoch);
 		bus->xs.link_up = false;
 		return -EPROTO;
 	}
+	bus->xs.epoch = epoch;
 	bus->proto_version = version;
 	bus->window_size = window;
 	bus->xs.max_payload = min_t(u32, maxp, PBUS_MAX_PAYLOAD);
@@ -427,9 +434,9 @@ static int pbus_xr_to_errno(int r)
  * The engine's @tag is bus->xs.tag, which pbus_frame_once() sends.
  */
 static int pbus_xfer_frame(void *ctx, bool write, u8 tag, u32 addr, u8 *buf,
-			   u16 len, bool retry)
+			   u16 len, bool retry, u32 epoch)
 {
-	return pbus_frame_once(ctx, write, addr, buf, len, retry);
+	return pbus_frame_once(ctx, write, addr, buf, len, retry, epoch);
 }
 
 static int pbus_xfer_link_up(void *ctx)
@@ -520,6 +527,8 @@ int pbus_resync_reset(struct pbus *bus, bool pulse)
 			ret = -EOPNOTSUPP;
 			goto out;
 		}
+		/* A new epoch: not known until the link-up below reads it. */
+		bus->xs.epoch = 0;
 		gpiod_set_value_cansleep(bus->reset, 1);
 		usleep_range(1000, 1500);
 		gpiod_set_value_cansleep(bus->reset, 0);
@@ -739,11 +748,13 @@ EXPORT_SYMBOL_GPL(pbus_read);
  * answer is recognised by the remote and not executed twice. On an error
  * the frames before the failing one have run; the failing one may have run
  * if the remote was reset meanwhile (-ECONNRESET) or the retries ran out
- * with its outcome unknown. Kernel users are not bound by the claims of
- * the char device.
+ * with its outcome unknown. -ECONNRESET always means a real reset of the
+ * remote: during the write, or (unseen by the host) before it with no
+ * other write in between. Kernel users are not bound by the claims of the char device.
  *
  * Return: 0 or an error as for pbus_read(), plus -EPERM for a read-only
- * location and -ECONNRESET when the remote was reset during the write.
+ * location and -ECONNRESET when the remote was reset and cannot tell
+ * whether the write ran.
  */
 int pbus_write(struct pbus *bus, u32 addr, const void *buf, size_t len)
 {
@@ -993,6 +1004,7 @@ static int pbus_info_show(struct seq_file *s, void *unused)
 	seq_printf(s, "spin_us %u\n", bus->spin_us);
 	seq_printf(s, "timeout_us %u\n", bus->timeout_us);
 	seq_printf(s, "retries %u\n", bus->xs.retries);
+	seq_printf(s, "epoch 0x%08x\n", bus->xs.epoch);
 	seq_printf(s, "irq %d\n", bus->irq);
 	seq_printf(s, "reset_line %u\n", !!bus->reset);
 	mutex_lock(&bus->range_lock);

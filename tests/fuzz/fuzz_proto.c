@@ -6,15 +6,17 @@
  * (master); the rest is the stream:
  *   mode even - slave: pairs (ctl, data); ctl bit 0 = RW, ctl == 0xfe
  *               resets the slave (idle timeout), 0xfd restarts it (RESET
- *               line). After the stream: the slave must reach
- *               IDLE by an abort and then execute a good write and read.
+ *               line: a new epoch, never 0). After the stream: the slave
+ *               must reach IDLE by an abort and then execute a good write
+ *               and read.
  *   mode odd  - master: the fake link replays the stream as the slave's
- *               answers and as link-op results, for a write, a read and an
- *               abort. A write may return OK only for [OK][check over its
- *               header]; a read only if the replayed answer was
- *               [OK][payload][CRC over header, status, payload] and buf
- *               then holds it, a final read error only if its answer
- *               checked out for this header.
+ *               answers and as link-op results, for a write (a retry
+ *               under an epoch from the input when the length is odd), a
+ *               read and an abort. A write may return OK only for
+ *               [OK][check over its header]; a read only if the replayed
+ *               answer was [OK][payload][CRC over header, status,
+ *               payload] and buf then holds it; a final error only if its
+ *               answer checked out for this header.
  * Buffers are heap-allocated to their exact size so ASan catches any
  * out-of-bounds access. Invariants abort() on violation.
  */
@@ -25,6 +27,8 @@
 #include "pbus_proto.h"
 
 #define WIN	256
+/* The slave's first epoch: the seed corpus's retries carry it. */
+#define FUZZ_EPOCH	0x600d0001u
 
 #define INVARIANT(c) do {						\
 	if (!(c)) {							\
@@ -130,15 +134,18 @@ static void fuzz_slave(uint16_t max, const uint8_t *d, size_t n)
 	m.sbuf = sbuf;
 	m.sbuf_len = sbuf ? blen : 0;
 	m.max = max;
-	pbus_slave_init(&sm, &mem_be, &m, sbuf, max);
-	INVARIANT(sm.state == PBUS_SS_IDLE);
+	pbus_slave_init(&sm, &mem_be, &m, sbuf, max, FUZZ_EPOCH);
+	INVARIANT(sm.state == PBUS_SS_IDLE && sm.epoch == FUZZ_EPOCH);
 
 	for (i = 0; i + 1 < n; i += 2) {
 		enum pbus_slave_state before = sm.state;
+		uint32_t epoch = sm.epoch;
 
 		if (d[i] == 0xfd) {
 			pbus_slave_restart(&sm);
 			INVARIANT(sm.state == PBUS_SS_IDLE && sm.fresh);
+			INVARIANT(!sm.last_valid);
+			INVARIANT(sm.epoch && sm.epoch != epoch);
 			continue;
 		}
 		if (d[i] == 0xfe) {
@@ -161,6 +168,8 @@ static void fuzz_slave(uint16_t max, const uint8_t *d, size_t n)
 			INVARIANT(sm.state != PBUS_SS_TX);
 		}
 		INVARIANT(pbus_slave_busy(&sm) == (sm.state != PBUS_SS_IDLE));
+		/* Only a restart changes the epoch. */
+		INVARIANT(sm.epoch == epoch);
 	}
 
 	/* Never stuck: an abort (RW=1 strobe, RW=0 strobe) gets to IDLE. */
@@ -290,19 +299,23 @@ static void fuzz_master(uint16_t len, const uint8_t *d, size_t n)
 	r.got = malloc(r.cap);
 	memset(wbuf, 0x5a, len ? len : 1);
 
-	res = pbus_master_write(&rp_ops, &r, 1, 0x1234, wbuf, len, n & 1);
+	res = pbus_master_write(&rp_ops, &r, 1, 0x1234, wbuf, len, n & 1,
+				n ? (uint32_t)d[0] * 0x01010101u : 0);
 	INVARIANT(known_result(res));
 	if (!len)
 		INVARIANT(res == PBUS_XR_LEN && r.pos == 0);
-	if (res == PBUS_XR_OK) {
-		/* OK only for [OK][its check over this very header]. */
+	if (len && res != PBUS_XR_LINK && res != PBUS_XR_STATUS) {
+		/*
+		 * OK (or a final error) only for [status][its check over this
+		 * very header].
+		 */
 		struct pbus_hdr h = { n & 1 ? PBUS_CMD_WRITE_RETRY :
 				      PBUS_CMD_WRITE, 1, 0x1234, len };
 		uint8_t hb[PBUS_HDR_LEN];
 
 		pbus_hdr_pack(&h, hb);
 		INVARIANT(r.ngot == PBUS_ACK_LEN &&
-			  r.got[0] == PBUS_STATUS_ENCODE(PBUS_ST_OK) &&
+			  pbus_status_to_xr(pbus_status_decode(r.got[0])) == res &&
 			  r.got[1] == pbus_ack_check(hb, r.got[0]));
 	}
 

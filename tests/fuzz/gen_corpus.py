@@ -26,11 +26,16 @@ def hdr(cmd, tag, addr, length):
     return struct.pack("<BBIH", cmd, tag, addr, length)
 
 
-def frame(cmd, tag, addr, length, payload=b""):
-    """A write frame, or a read request (header + CRC-8)."""
+EPOCH = 0x600d0001  # FUZZ_EPOCH, the fuzzed slave's first epoch
+
+
+def frame(cmd, tag, addr, length, payload=b"", epoch=EPOCH):
+    """A write (a retry carries an epoch after the header), or a read request."""
     h = hdr(cmd, tag, addr, length)
     if cmd == 0xa2:
         return h + bytes([crc8(h)])
+    if cmd == 0xa9:
+        h += struct.pack("<I", epoch)
     f = h + payload
     return f + struct.pack("<I", crc32c(f))
 
@@ -59,6 +64,9 @@ seeds["slave-write-read"] = slave(32, w(frame(0xa1, 1, 4, 8, p)) + [None, None, 
 seeds["slave-restart-retry"] = (slave(32, w(frame(0xa1, 1, 4, 8, p)) + [None, None, 0xff])
                                 + b"\xfd\x00"
                                 + slave(32, w(frame(0xa9, 1, 4, 8, p)) + [None, None, 0xff])[2:])
+# a retry in the slave's epoch that its memory does not know: it runs
+seeds["slave-retry-epoch"] = slave(32, w(frame(0xa9, 9, 4, 8, p)) + [None, None, 0xff]
+                                   + w(frame(0xa9, 9, 4, 8, p, EPOCH ^ 1)) + [None, None, 0xff])
 seeds["slave-errors"] = slave(8, [0x51, 1, 2, None, 0xff] + w(frame(0xa1, 3, 0, 0))
                               + [None, 0xff] + w(frame(0xa1, 4, 0, 20, bytes(20)))
                               + [None, 0xff] + w(frame(0xa2, 5, 300, 4)) + [None, 0xff])

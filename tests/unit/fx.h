@@ -37,6 +37,7 @@ struct fx {
 	uint16_t expect_len;
 	long writes, corrupt;	/* executed writes, executed != sent */
 	long doubles;
+	long restarts;		/* RESETs (fx_reset()) so far */
 	struct pbus_slave_sm sm;
 	uint8_t sbuf[FX_MAXP + 1 + PBUS_CRC_LEN];
 };
@@ -69,6 +70,9 @@ static inline int fx_read(void *ctx, uint32_t addr, uint8_t *buf, uint16_t len)
 		break;
 	case PBUS_REG_SCRATCH:
 		v = x->scratch;
+		break;
+	case PBUS_REG_EPOCH:
+		v = x->sm.epoch;
 		break;
 	case FX_REG_COUNTER:
 		v = x->counter;
@@ -140,14 +144,17 @@ static inline void fx_reset(void *ctx)
 	x->irq_status = 0;
 	x->irq_enable = 0;
 	x->scratch = 0;
+	x->restarts++;
 }
 
-static inline void fx_init(struct fx *x, struct wire *w, bool log)
+/* @seed: the remote's first epoch, as pbus-slave.c's get_random_u32(). */
+static inline void fx_init(struct fx *x, struct wire *w, bool log,
+			   uint32_t seed)
 {
 	memset(x, 0, sizeof(*x));
 	if (log)
 		x->exec = calloc(FX_NSEQ, 1);
-	pbus_slave_init(&x->sm, &fx_be, x, x->sbuf, FX_MAXP);
+	pbus_slave_init(&x->sm, &fx_be, x, x->sbuf, FX_MAXP, seed);
 	wire_init(w, &x->sm);
 	w->reset = fx_reset;
 	w->reset_ctx = x;
@@ -169,16 +176,21 @@ struct fx_host {
 	struct wire *w;
 	struct fx_policy pol;
 	struct pbus_xfer_state xs;
-	long frames, retried, resyncs;
+	long frames, retried, resyncs, link_ups;
 	long res[16];		/* frame results, by -PBUS_XR_* */
+	/* RESET answers from a remote still in the epoch the retry carried. */
+	long false_resets;
 	uint8_t scratch[FX_MAXP + 1 + PBUS_CRC_LEN];
 };
 
+/*
+ * As the master end after probe: link down, epoch unknown; the first
+ * transfer brings the link up (and learns the epoch), fx_link_up_op().
+ */
 static inline void fx_host_init(struct fx_host *h, struct wire *w)
 {
 	memset(h, 0, sizeof(*h));
 	h->w = w;
-	h->xs.link_up = true;
 	h->xs.retries = 8;	/* PBUS_DEF_RETRIES */
 	h->xs.max_payload = FX_MAXP;
 	h->xs.cur_payload = FX_MAXP;
@@ -186,7 +198,8 @@ static inline void fx_host_init(struct fx_host *h, struct wire *w)
 
 /* The frame op: pbus_frame_once() without the GPIOs. */
 static inline int fx_frame_op(void *ctx, bool wr, uint8_t tag, uint32_t addr,
-			      uint8_t *buf, uint16_t len, bool retry)
+			      uint8_t *buf, uint16_t len, bool retry,
+			      uint32_t epoch)
 {
 	struct fx_host *h = ctx;
 	int r;
@@ -194,12 +207,15 @@ static inline int fx_frame_op(void *ctx, bool wr, uint8_t tag, uint32_t addr,
 	h->frames++;
 	if (wr)
 		r = pbus_master_write(&wire_ops, h->w, tag, addr, buf, len,
-				      retry && !h->pol.v1_no_flag);
+				      retry && !h->pol.v1_no_flag, epoch);
 	else
 		r = pbus_master_read(&wire_ops, h->w, tag, addr, buf, len,
 				     h->scratch);
 	if (r <= 0 && r > -16)
 		h->res[-r]++;
+	/* Epochs do not repeat: the same one means no restart since. */
+	if (r == PBUS_XR_RESET && epoch == h->w->sm->epoch)
+		h->false_resets++;
 	if (r == PBUS_XR_OK && h->pol.v1_tag)
 		h->xs.tag++;
 	return r;
@@ -208,7 +224,8 @@ static inline int fx_frame_op(void *ctx, bool wr, uint8_t tag, uint32_t addr,
 static inline int fx_frame(struct fx_host *h, bool wr, uint32_t addr,
 			   uint8_t *buf, uint16_t len, bool retry)
 {
-	return fx_frame_op(h, wr, h->xs.tag, addr, buf, len, retry);
+	return fx_frame_op(h, wr, h->xs.tag, addr, buf, len, retry,
+			   h->xs.epoch);
 }
 
 /*
@@ -254,13 +271,24 @@ static inline int fx_resync_op(void *ctx)
 	return fx_resync_tries(h);
 }
 
-/* Link-up: resync, then the remote's parameters are known (FX_MAXP). */
+/*
+ * Link-up, as pbus_link_up_locked(): resync, then the remote's parameters
+ * (FX_MAXP here) and its epoch, read once each.
+ */
 static inline int fx_link_up_op(void *ctx)
 {
 	struct fx_host *h = ctx;
+	uint8_t e[4];
 
+	h->link_ups++;
 	if (fx_resync_tries(h) != PBUS_XR_OK)
 		return -1;
+	if (fx_frame(h, false, PBUS_REG_BASE + PBUS_REG_EPOCH, e, 4, false) !=
+	    PBUS_XR_OK || !fx_le32(e)) {
+		h->xs.link_up = false;
+		return -1;
+	}
+	h->xs.epoch = fx_le32(e);
 	h->xs.cur_payload = h->xs.max_payload;
 	h->xs.clean_frames = 0;
 	return 0;
@@ -324,8 +352,16 @@ static const char *const fx_class_name[WF_KINDS] = {
 	"lost-ack", "reset",
 };
 
+/*
+ * Per class: @doubt: failed, may have run (retries spent in doubt, or
+ * -ECONNRESET); @reset: -ECONNRESET; @stale: of those, the remote was
+ * restarted before this transaction (after the host had learned the
+ * epoch), not during it; @false_reset: RESET answered by a remote still
+ * in the epoch the retry carried, i.e. never restarted since (must be 0).
+ */
 struct fx_class {
 	long trans, injected, detected, retried, failed, doubt;
+	long reset, stale, false_reset;
 	long corrupt, doubles, lost, lies;
 };
 
@@ -350,7 +386,7 @@ static inline void fx_campaign_init(struct fx_campaign *c, uint32_t seed,
 				    const struct fx_policy *pol)
 {
 	memset(c, 0, sizeof(*c));
-	fx_init(&c->x, &c->w, true);
+	fx_init(&c->x, &c->w, true, seed ^ 0xe90c4u);
 	fx_host_init(&c->h, &c->w);
 	if (pol)
 		c->h.pol = *pol;
@@ -389,7 +425,8 @@ static inline void fx_campaign_one(struct fx_campaign *c, enum wire_fault f)
 	uint32_t kind = fx_rnd(c) % 8, addr, seq = 0;
 	long frames0 = c->h.frames, retried0 = c->h.retried;
 	long corrupt0 = c->x.corrupt, doubles0 = c->x.doubles;
-	bool wr = kind < 5, doubt;
+	long restarts0 = c->x.restarts, false0 = c->h.false_resets;
+	bool wr = kind < 5, doubt, up;
 	uint16_t len, i;
 	int ret, fired = 0;
 
@@ -429,6 +466,12 @@ static inline void fx_campaign_one(struct fx_campaign *c, enum wire_fault f)
 		k->detected++;
 	k->corrupt += c->x.corrupt - corrupt0;
 	k->doubles += c->x.doubles - doubles0;
+	k->false_reset += c->h.false_resets - false0;
+	if (ret == -ECONNRESET) {
+		k->reset++;
+		if (c->x.restarts == restarts0)
+			k->stale++;
+	}
 	if (ret) {
 		k->failed++;
 		if (doubt || ret == -ECONNRESET)
@@ -440,9 +483,16 @@ static inline void fx_campaign_one(struct fx_campaign *c, enum wire_fault f)
 	} else if (!wr && memcmp(buf, c->x.mem + addr, len)) {
 		k->corrupt++;		/* OK with wrong data */
 	}
-	/* A failed transfer leaves the wire to the next one's resync. */
-	if (ret)
+	/*
+	 * A failed transfer leaves the wire to the next one's resync; a
+	 * link the engine took down (RESET answer) stays down until the
+	 * next transfer's link-up.
+	 */
+	if (ret) {
+		up = c->h.xs.link_up;
 		fx_resync(&c->h);
+		c->h.xs.link_up = up && c->h.xs.link_up;
+	}
 }
 
 #endif /* PBUS_TEST_FX_H */

@@ -83,13 +83,15 @@ struct rig {
 	uint8_t scratch[MAXP + 1 + PBUS_CRC_LEN + 64];
 };
 
+#define RIG_SEED	0x5eed0001u
+
 static struct rig *rig_new(uint16_t max)
 {
 	struct rig *r = calloc(1, sizeof(*r));
 
 	r->m = calloc(1, sizeof(*r->m));
 	r->sbuf = malloc((size_t)max + 1 + PBUS_CRC_LEN);
-	pbus_slave_init(&r->sm, &mem_be, r->m, r->sbuf, max);
+	pbus_slave_init(&r->sm, &mem_be, r->m, r->sbuf, max, RIG_SEED);
 	wire_init(&r->w, &r->sm);
 	return r;
 }
@@ -104,7 +106,16 @@ static void rig_free(struct rig *r)
 static int rwrite(struct rig *r, uint8_t tag, uint32_t addr,
 		  const uint8_t *buf, uint16_t len)
 {
-	return pbus_master_write(&wire_ops, &r->w, tag, addr, buf, len, false);
+	return pbus_master_write(&wire_ops, &r->w, tag, addr, buf, len, false,
+				 0);
+}
+
+/* A write retry sent under @epoch. */
+static int rretry(struct rig *r, uint8_t tag, uint32_t addr,
+		  const uint8_t *buf, uint16_t len, uint32_t epoch)
+{
+	return pbus_master_write(&wire_ops, &r->w, tag, addr, buf, len, true,
+				 epoch);
 }
 
 static int rread(struct rig *r, uint8_t tag, uint32_t addr, uint8_t *buf,
@@ -131,7 +142,12 @@ static uint8_t sget(struct pbus_slave_sm *sm)
 	return out;
 }
 
-/* Build a raw frame; returns its length. A read gets its check byte. */
+/*
+ * Build a raw frame; returns its length. A read gets its check byte, a
+ * write retry @mk_epoch after the header.
+ */
+static uint32_t mk_epoch;
+
 static size_t mkframe(uint8_t *f, uint8_t cmd, uint8_t tag, uint32_t addr,
 		      uint16_t len, const uint8_t *payload, size_t plen)
 {
@@ -144,6 +160,12 @@ static size_t mkframe(uint8_t *f, uint8_t cmd, uint8_t tag, uint32_t addr,
 	if (cmd == PBUS_CMD_READ) {
 		f[n++] = pbus_read_check(f);
 		return n;
+	}
+	if (cmd == PBUS_CMD_WRITE_RETRY) {
+		f[n++] = mk_epoch;
+		f[n++] = mk_epoch >> 8;
+		f[n++] = mk_epoch >> 16;
+		f[n++] = mk_epoch >> 24;
 	}
 	if (plen)
 		memcpy(f + n, payload, plen);
@@ -345,19 +367,19 @@ static void test_backend_errors(void)
 		struct wire w;
 		uint8_t sb[16 + 5], scr[4 + 5], buf[4] = { 0 };
 
-		pbus_slave_init(&sm, &none, NULL, sb, 16);
+		pbus_slave_init(&sm, &none, NULL, sb, 16, 1);
 		wire_init(&w, &sm);
-		CHECK_EQ(pbus_master_write(&wire_ops, &w, 1, 0, buf, 4, false),
+		CHECK_EQ(pbus_master_write(&wire_ops, &w, 1, 0, buf, 4, false, 0),
 			 PBUS_XR_RO);
 		CHECK_EQ(pbus_master_read(&wire_ops, &w, 1, 0, buf, 4, scr),
 			 PBUS_XR_ADDR);
 		/* Limit clamped to PBUS_MAX_PAYLOAD. */
-		pbus_slave_init(&sm, &mem_be, NULL, sb, 60000);
+		pbus_slave_init(&sm, &mem_be, NULL, sb, 60000, 1);
 		CHECK_EQ(sm.max_payload, PBUS_MAX_PAYLOAD);
 		/* No buffer: every frame is LEN. */
-		pbus_slave_init(&sm, &mem_be, NULL, NULL, 16);
+		pbus_slave_init(&sm, &mem_be, NULL, NULL, 16, 1);
 		CHECK_EQ(sm.max_payload, 0);
-		CHECK_EQ(pbus_master_write(&wire_ops, &w, 1, 0, buf, 4, false),
+		CHECK_EQ(pbus_master_write(&wire_ops, &w, 1, 0, buf, 4, false, 0),
 			 PBUS_XR_LEN);
 		CHECK_EQ(pbus_master_read(&wire_ops, &w, 1, 0, buf, 4, scr),
 			 PBUS_XR_LEN);
@@ -516,6 +538,7 @@ static void test_dup_write(void)
 {
 	struct rig *r = rig_new(MAXP);
 	uint8_t a[32], b[32];
+	uint32_t epoch;
 	uint8_t st;
 	int i;
 
@@ -575,21 +598,24 @@ static void test_dup_write(void)
 	pbus_slave_reset(&r->sm);
 	CHECK_EQ(rwrite(r, 12, 0, a, 32), PBUS_XR_OK);
 	CHECK_EQ(counting_writes, 6);
-	/* A retry flag matches the plain write it repeats. */
-	CHECK_EQ(pbus_master_write(&wire_ops, &r->w, 12, 0, a, 32, true),
-		 PBUS_XR_OK);
+	/* A retry flag matches the plain write it repeats, in any epoch. */
+	epoch = r->sm.epoch;
+	CHECK_EQ(rretry(r, 12, 0, a, 32, epoch), PBUS_XR_OK);
+	CHECK_EQ(rretry(r, 12, 0, a, 32, epoch ^ 1), PBUS_XR_OK);
 	CHECK_EQ(counting_writes, 6);
 	/* RESET (restart) forgets it: a retry is refused, a new write runs. */
 	pbus_slave_restart(&r->sm);
-	CHECK_EQ(pbus_master_write(&wire_ops, &r->w, 12, 0, a, 32, true),
-		 PBUS_XR_RESET);
+	CHECK(r->sm.epoch != epoch);
+	CHECK_EQ(rretry(r, 12, 0, a, 32, epoch), PBUS_XR_RESET);
 	CHECK_EQ(counting_writes, 6);
 	CHECK_EQ(rwrite(r, 12, 0, a, 32), PBUS_XR_OK);
 	CHECK_EQ(counting_writes, 7);
-	/* Not fresh any more: a retry of a write it never saw runs. */
-	CHECK_EQ(pbus_master_write(&wire_ops, &r->w, 13, 0, a, 32, true),
-		 PBUS_XR_OK);
+	/* In its epoch, a retry of a write the remote never saw runs ... */
+	CHECK_EQ(rretry(r, 13, 0, a, 32, r->sm.epoch), PBUS_XR_OK);
 	CHECK_EQ(counting_writes, 8);
+	/* ... and under the old one too, once a write ran in this epoch. */
+	CHECK_EQ(rretry(r, 14, 0, a, 32, epoch), PBUS_XR_OK);
+	CHECK_EQ(counting_writes, 9);
 	rig_free(r);
 	counting_writes = 0;
 }
@@ -601,7 +627,7 @@ static int drive_to(struct rig *r, enum pbus_slave_state state)
 	uint8_t f[64], p[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
 	size_t n;
 
-	pbus_slave_init(sm, &mem_be, r->m, r->sbuf, MAXP);
+	pbus_slave_init(sm, &mem_be, r->m, r->sbuf, MAXP, RIG_SEED);
 	r->w.slave_drives = false;
 	n = mkframe(f, PBUS_CMD_WRITE, 1, 0, 8, p, 8);
 	switch (state) {
@@ -813,7 +839,8 @@ static void test_slave_soup(void)
 	seed(3);
 	for (i = 0; i < 200000; i++) {
 		bool rw = (rnd() % 8) == 0;
-		uint8_t in = rnd() % 4 ? (0xa0 | (rnd() % 3)) : rnd();
+		uint8_t in = rnd() % 4 ? (0xa0 | (rnd() % 3)) :
+			     rnd() % 2 ? PBUS_CMD_WRITE_RETRY : rnd();
 
 		pbus_slave_strobe(sm, rw, in, &out);
 		CHECK(sm->state <= PBUS_SS_TX);
@@ -903,7 +930,8 @@ out:
 static void test_crc_distance(void)
 {
 	long v1_bits = (PBUS_HDR_LEN + PBUS_MAX_PAYLOAD + 2) * 8;
-	long v2_bits = (PBUS_HDR_LEN + PBUS_MAX_PAYLOAD + PBUS_CRC_LEN) * 8;
+	/* The longest frame: a write retry, its header with the epoch. */
+	long v2_bits = (PBUS_HDR_MAX + PBUS_MAX_PAYLOAD + PBUS_CRC_LEN) * 8;
 	long at = 0;
 
 	/* v1 (CRC-16/CCITT, 0x1021): two flips 32767 bits apart pass. */
@@ -913,10 +941,10 @@ static void test_crc_distance(void)
 	       at, v1_bits);
 	/* v2 (CRC-32C, 0x1edc6f41): no 2- or 3-bit error passes. */
 	CHECK_EQ(crc_min_weight(0x1edc6f41, 32, v2_bits, &at), 4);
-	/* 65535 + 12 bytes: the longest frame a header can describe. */
-	CHECK_EQ(crc_min_weight(0x1edc6f41, 32, (65535 + 12) * 8, &at), 4);
+	/* 65535 + 16 bytes: the longest frame a header can describe. */
+	CHECK_EQ(crc_min_weight(0x1edc6f41, 32, (65535 + 16) * 8, &at), 4);
 	printf("     v2 CRC-32C: HD >= 4 up to %ld bits (largest frame %ld bits)\n",
-	       (65535L + 12) * 8, v2_bits);
+	       (65535L + 16) * 8, v2_bits);
 	/* The read request's CRC-8 (0x07): HD 4 over header + check. */
 	CHECK_EQ(crc_min_weight(0x07, 8,
 				(PBUS_HDR_LEN + PBUS_RD_CHECK_LEN) * 8, &at), 4);
@@ -993,9 +1021,11 @@ static void w1c_case(const struct fx_policy *pol, uint32_t *left,
 	struct fx_host h;
 	uint8_t clr[4] = { 1, 0, 0, 0 };
 
-	fx_init(x, &w, false);
+	fx_init(x, &w, false, 0x77);
 	fx_host_init(&h, &w);
 	h.pol = *pol;
+	CHECK_EQ(fx_link_up_op(&h), 0);
+	CHECK_EQ(h.xs.epoch, x->sm.epoch);
 	x->expect = clr;
 	x->expect_addr = PBUS_REG_BASE + PBUS_REG_IRQ_STATUS;
 	x->expect_len = 4;
@@ -1007,7 +1037,7 @@ static void w1c_case(const struct fx_policy *pol, uint32_t *left,
 	{
 		/* Run the first attempt by hand to raise the event between. */
 		int r = pbus_master_write(&wire_ops, &w, h.xs.tag,
-					  x->expect_addr, clr, 4, false);
+					  x->expect_addr, clr, 4, false, 0);
 
 		CHECK_EQ(r, PBUS_XR_LINK);
 		CHECK_EQ(x->irq_status, 0);
@@ -1017,7 +1047,7 @@ static void w1c_case(const struct fx_policy *pol, uint32_t *left,
 		if (pol->v1_tag)
 			h.xs.tag++;	/* v1: the failed frame's tag was never kept */
 		r = pbus_master_write(&wire_ops, &w, h.xs.tag, x->expect_addr,
-				      clr, 4, !pol->v1_no_flag);
+				      clr, 4, !pol->v1_no_flag, h.xs.epoch);
 		CHECK_EQ(r, PBUS_XR_OK);
 	}
 	*left = x->irq_status;
@@ -1061,11 +1091,17 @@ static void campaign(const struct fx_policy *pol, long n, struct fx_class *sum,
 		if (print)
 			printf("failed %ld (mayrun %ld) ", k->failed, k->doubt);
 		if (print)
+			printf("reset %ld (stale %ld, false %ld) ", k->reset,
+			       k->stale, k->false_reset);
+		if (print)
 			printf("corrupt %ld double %ld lost %ld lies %ld\n",
 			       k->corrupt, k->doubles, k->lost, k->lies);
 		sum->trans += k->trans;
 		sum->injected += k->injected;
 		sum->failed += k->failed;
+		sum->reset += k->reset;
+		sum->stale += k->stale;
+		sum->false_reset += k->false_reset;
 		sum->corrupt += k->corrupt;
 		sum->doubles += k->doubles;
 		sum->lost += k->lost;
@@ -1091,6 +1127,9 @@ static void test_exactly_once(void)
 	CHECK_EQ(s.doubles, 0);
 	CHECK_EQ(s.lost, 0);
 	CHECK_EQ(s.lies, 0);
+	/* "May have run" (-ECONNRESET) only from a remote really reset. */
+	CHECK_EQ(s.false_reset, 0);
+	CHECK(s.reset > 0);
 }
 
 /*
@@ -1103,14 +1142,16 @@ struct xe {
 	const int *res;		/* frame results in order, then OK */
 	int nres, i;
 	int link_ok;		/* link_up/resync succeed this many times */
+	int fail_first;		/* ... after this many that fail */
 	long frames, link_ups, resyncs, retried;
 	uint8_t tag[32];
 	uint16_t len[32];
 	bool retry[32];
+	uint32_t epoch[32];
 };
 
 static int xe_frame(void *ctx, bool wr, uint8_t tag, uint32_t addr,
-		    uint8_t *buf, uint16_t len, bool retry)
+		    uint8_t *buf, uint16_t len, bool retry, uint32_t epoch)
 {
 	struct xe *e = ctx;
 	int k = e->frames++;
@@ -1122,23 +1163,31 @@ static int xe_frame(void *ctx, bool wr, uint8_t tag, uint32_t addr,
 		e->tag[k] = tag;
 		e->len[k] = len;
 		e->retry[k] = retry;
+		e->epoch[k] = epoch;
 	}
 	return e->i < e->nres ? e->res[e->i++] : PBUS_XR_OK;
 }
 
 static int xe_up(struct xe *e)
 {
+	if (e->fail_first > 0) {
+		e->fail_first--;
+		e->st.link_up = false;
+		return -1;
+	}
 	e->st.link_up = e->link_ok > 0;
 	if (e->link_ok > 0)
 		e->link_ok--;
 	return e->st.link_up ? 0 : -1;
 }
 
+/* A link-up learns the epoch: a new one each time here (a reset remote). */
 static int xe_link_up(void *ctx)
 {
 	struct xe *e = ctx;
 
 	e->link_ups++;
+	e->st.epoch++;
 	return xe_up(e);
 }
 
@@ -1171,6 +1220,7 @@ static void xe_init(struct xe *e, const int *res, int nres)
 	memset(e, 0, sizeof(*e));
 	e->st.link_up = true;
 	e->st.tag = 7;
+	e->st.epoch = 100;
 	e->st.retries = 8;
 	e->st.max_payload = 512;
 	e->st.cur_payload = 512;
@@ -1205,6 +1255,26 @@ static void test_xfer_engine(void)
 	CHECK(!e.retry[0] && e.retry[1] && e.retry[2] && e.retry[3]);
 	CHECK_EQ(e.st.tag, 8);
 	CHECK(!d);
+
+	/*
+	 * A link-up between the attempt in doubt and its retry learns a
+	 * new epoch: the retry still carries the old one (the remote must
+	 * judge it by the epoch its original went out in); the next frame
+	 * goes out under the new one.
+	 */
+	xe_init(&e, doubt, 1);
+	e.fail_first = 1;	/* the resync fails, the link-up works */
+	CHECK_EQ(pbus_xfer_run(&xe_ops, &e, &e.st, true, 0, buf, 600, &d),
+		 PBUS_XR_OK);
+	CHECK_EQ(e.resyncs, 1);
+	CHECK_EQ(e.link_ups, 1);
+	CHECK_EQ(e.st.epoch, 101);
+	CHECK_EQ(e.frames, 3);
+	CHECK(!e.retry[0] && e.retry[1] && !e.retry[2]);
+	CHECK_EQ(e.epoch[0], 100);
+	CHECK_EQ(e.epoch[1], 100);	/* the retry: the original's epoch */
+	CHECK_EQ(e.epoch[2], 101);	/* the next frame: the new one */
+	CHECK_EQ(e.len[1], 512);
 
 	/* CRC without doubt halves, PBUS_CLEAN_TO_GROW good frames double. */
 	xe_init(&e, crc, 2);
@@ -1272,26 +1342,321 @@ static void test_xfer_engine(void)
 	CHECK_EQ(e.st.tag, 7);
 }
 
-/* Defect 8, core part: RESET forgets the duplicate memory, idle keeps it. */
+/*
+ * Defect 8, core part: RESET forgets the duplicate memory and starts a
+ * new epoch, the idle timeout keeps both.
+ */
 static void test_restart(void)
 {
 	struct rig *r = rig_new(MAXP);
 	uint8_t a[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	uint32_t e0 = r->sm.epoch;
 
-	CHECK(r->sm.fresh);
+	CHECK_EQ(e0, RIG_SEED);
+	CHECK(!r->sm.last_valid);
 	CHECK_EQ(rwrite(r, 1, 0, a, 8), PBUS_XR_OK);
-	CHECK(!r->sm.fresh && r->sm.last_valid);
+	CHECK(r->sm.last_valid);
 	r->sm.cnt.frames = 5;
 	pbus_slave_reset(&r->sm);
 	CHECK(r->sm.last_valid);
+	CHECK_EQ(r->sm.epoch, e0);
 	pbus_slave_restart(&r->sm);
-	CHECK(r->sm.fresh && !r->sm.last_valid);
+	CHECK(!r->sm.last_valid);
+	CHECK(r->sm.epoch != e0 && r->sm.epoch);
 	CHECK_EQ(r->sm.cnt.frames, 5);	/* counters stay */
-	CHECK_EQ(pbus_master_write(&wire_ops, &r->w, 1, 0, a, 8, true),
-		 PBUS_XR_RESET);
+	CHECK_EQ(rretry(r, 1, 0, a, 8, e0), PBUS_XR_RESET);
 	CHECK_EQ(r->sm.cnt.reset_refused, 1);
 	CHECK_EQ(r->m->writes, 1);
 	rig_free(r);
+}
+
+/* The epoch register and its sequence: never 0, no early repeat. */
+static void test_epoch(void)
+{
+	struct rig *r = rig_new(MAXP);
+	static uint32_t seen[4096];
+	uint8_t v[4], a[4] = { 1, 2, 3, 4 }, f[64];
+	uint32_t e;
+	size_t n;
+	int i, j, dup = 0, zero = 0;
+
+	/* Seed 0 (tests only) still gives a non-zero epoch. */
+	pbus_slave_init(&r->sm, &mem_be, r->m, r->sbuf, MAXP, 0);
+	CHECK(r->sm.epoch != 0);
+	for (i = 0; i < 4096; i++) {
+		seen[i] = r->sm.epoch;
+		pbus_slave_restart(&r->sm);
+		zero += !r->sm.epoch;
+	}
+	for (i = 0; i < 4096; i++)
+		for (j = i + 1; j < 4096; j++)
+			dup += seen[i] == seen[j];
+	CHECK_EQ(zero, 0);
+	CHECK_EQ(dup, 0);
+
+	/* The fx remote serves it as PBUS_REG_EPOCH, read-only. */
+	{
+		struct fx *x = calloc(1, sizeof(*x));
+		struct wire w;
+		struct fx_host h;
+
+		fx_init(x, &w, false, 0xabcdef01u);
+		fx_host_init(&h, &w);
+		CHECK_EQ(fx_xfer(&h, false, PBUS_REG_BASE + PBUS_REG_EPOCH, v, 4,
+				 NULL), 0);
+		CHECK_EQ(fx_le32(v), 0xabcdef01u);
+		CHECK_EQ(h.xs.epoch, 0xabcdef01u);	/* learned at link-up */
+		CHECK_EQ(fx_xfer(&h, true, PBUS_REG_BASE + PBUS_REG_EPOCH, v, 4,
+				 NULL), -EPERM);
+		free(x);
+	}
+
+	/* The retry header: cmd 0xa9, then the epoch, under the CRC. */
+	pbus_slave_init(&r->sm, &mem_be, r->m, r->sbuf, MAXP, 0x11223344u);
+	mk_epoch = 0x11223344u;
+	n = mkframe(f, PBUS_CMD_WRITE_RETRY, 3, 16, 4, a, 4);
+	CHECK_EQ(n, PBUS_HDR_MAX + 4 + PBUS_CRC_LEN);
+	CHECK_EQ(f[8], 0x44);
+	CHECK_EQ(f[11], 0x11);
+	/* A flipped epoch bit is a CRC error (not a RESET: never judged). */
+	for (i = 0; i < 32; i++) {
+		f[8 + i / 8] ^= 1u << (i % 8);
+		sput(&r->sm, f, n);
+		CHECK_EQ(sget(&r->sm), PBUS_STATUS_ENCODE(PBUS_ST_CRC));
+		pbus_slave_strobe(&r->sm, false, 0xff, NULL);
+		f[8 + i / 8] ^= 1u << (i % 8);
+	}
+	CHECK_EQ(r->sm.cnt.reset_refused, 0);
+	CHECK_EQ(r->m->writes, 0);
+	/*
+	 * Intact, another epoch, nothing run in this one yet: the original
+	 * may have run before a restart. RESET, not run.
+	 */
+	mk_epoch = 0x11223345u;
+	n = mkframe(f, PBUS_CMD_WRITE_RETRY, 3, 16, 4, a, 4);
+	sput(&r->sm, f, n);
+	CHECK_EQ(sget(&r->sm), PBUS_STATUS_ENCODE(PBUS_ST_RESET));
+	pbus_slave_strobe(&r->sm, false, 0xff, NULL);
+	CHECK_EQ(r->m->writes, 0);
+	CHECK_EQ(r->sm.cnt.reset_refused, 1);
+	/* Intact, same epoch, not in the memory: the original never ran. */
+	mk_epoch = 0x11223344u;
+	n = mkframe(f, PBUS_CMD_WRITE_RETRY, 3, 16, 4, a, 4);
+	sput(&r->sm, f, n);
+	CHECK_EQ(sget(&r->sm), PBUS_STATUS_ENCODE(PBUS_ST_OK));
+	CHECK_EQ(sget(&r->sm), pbus_ack_check(f, PBUS_STATUS_ENCODE(PBUS_ST_OK)));
+	pbus_slave_strobe(&r->sm, false, 0xff, NULL);
+	CHECK_EQ(r->m->writes, 1);
+	/* Again: replayed from the memory. */
+	sput(&r->sm, f, n);
+	CHECK_EQ(sget(&r->sm), PBUS_STATUS_ENCODE(PBUS_ST_OK));
+	pbus_slave_strobe(&r->sm, false, 0xff, NULL);
+	CHECK_EQ(r->m->writes, 1);
+	CHECK_EQ(r->sm.cnt.dup_writes, 1);
+	/* Replayed in any epoch: the memory is of this one only. */
+	mk_epoch = 0x11223345u;
+	n = mkframe(f, PBUS_CMD_WRITE_RETRY, 3, 16, 4, a, 4);
+	sput(&r->sm, f, n);
+	CHECK_EQ(sget(&r->sm), PBUS_STATUS_ENCODE(PBUS_ST_OK));
+	pbus_slave_strobe(&r->sm, false, 0xff, NULL);
+	CHECK_EQ(r->m->writes, 1);
+	CHECK_EQ(r->sm.cnt.dup_writes, 2);
+	/*
+	 * Another epoch, not in the memory, but a write ran in this epoch:
+	 * that one came from the host before this frame, so the restart
+	 * came before this frame's original, which the memory would know.
+	 * It never ran: run it.
+	 */
+	n = mkframe(f, PBUS_CMD_WRITE_RETRY, 4, 16, 4, a, 4);
+	sput(&r->sm, f, n);
+	CHECK_EQ(sget(&r->sm), PBUS_STATUS_ENCODE(PBUS_ST_OK));
+	pbus_slave_strobe(&r->sm, false, 0xff, NULL);
+	CHECK_EQ(r->m->writes, 2);
+	CHECK_EQ(r->sm.cnt.reset_refused, 1);
+	/* A restart makes it fresh again: refused. */
+	pbus_slave_restart(&r->sm);
+	e = r->sm.epoch;
+	CHECK(e != 0x11223344u && e);
+	n = mkframe(f, PBUS_CMD_WRITE_RETRY, 5, 16, 4, a, 4);
+	sput(&r->sm, f, n);
+	CHECK_EQ(sget(&r->sm), PBUS_STATUS_ENCODE(PBUS_ST_RESET));
+	pbus_slave_strobe(&r->sm, false, 0xff, NULL);
+	CHECK_EQ(r->m->writes, 2);
+	/* The epoch is only in a retry's header: a plain write runs. */
+	n = mkframe(f, PBUS_CMD_WRITE, 5, 16, 4, a, 4);
+	CHECK_EQ(n, PBUS_HDR_LEN + 4 + PBUS_CRC_LEN);
+	sput(&r->sm, f, n);
+	CHECK_EQ(sget(&r->sm), PBUS_STATUS_ENCODE(PBUS_ST_OK));
+	pbus_slave_strobe(&r->sm, false, 0xff, NULL);
+	CHECK_EQ(r->m->writes, 3);
+	mk_epoch = 0;
+	rig_free(r);
+}
+
+/*
+ * The merge blocker of proto2 (22-bus-faults, flip_every=1000): on a
+ * remote just initialised or reset (empty duplicate memory), a write
+ * whose request was damaged (never ran) and whose answer was lost too
+ * was refused as "may have run". Through the kernel's engine: it must
+ * succeed, executing exactly once. Without the epoch it gives
+ * -ECONNRESET.
+ */
+static void fresh_case(const char *what, enum wire_fault f1, long at1,
+		       enum wire_fault f2, long at2, bool reset_first)
+{
+	struct fx *x = calloc(1, sizeof(*x));
+	uint8_t d[32];
+	struct wire w;
+	struct fx_host h;
+	bool doubt;
+	int i, ret;
+
+	fx_init(x, &w, true, 0xf2e5u);
+	fx_host_init(&h, &w);
+	if (reset_first) {
+		/* pbus_reset_remote(): RESET pulse, then a link-up. */
+		CHECK_EQ(fx_link_up_op(&h), 0);
+		fx_reset(x);
+		h.xs.link_up = false;
+	}
+	/* Bytes 0..3: seq 1 in the write log. */
+	for (i = 0; i < 32; i++)
+		d[i] = i < 4 ? i == 0 : 7 * i;
+	x->expect = d;
+	x->expect_addr = 64;
+	x->expect_len = 32;
+	/* The link-up's frames go first: the faults hit the write. */
+	CHECK_EQ(fx_link_up_op(&h), 0);
+	wire_arm(&w, f1, at1, 2);
+	if (f2 != WF_NONE)
+		wire_arm2(&w, f2, at2, 5);
+	ret = fx_xfer(&h, true, 64, d, 32, &doubt);
+	if (ret || x->exec[1] != 1 || w.fired != (f2 != WF_NONE ? 2 : 1))
+		printf("     %s: ret %d, executed %u times, %d faults\n", what,
+		       ret, x->exec[1], w.fired);
+	CHECK_EQ(ret, 0);
+	CHECK_EQ(x->exec[1], 1);
+	CHECK_EQ(x->doubles, 0);
+	CHECK_EQ(x->corrupt, 0);
+	CHECK(x->sm.cnt.crc_errors + x->sm.cnt.aborts > 0);
+	CHECK_EQ(x->sm.cnt.reset_refused, 0);
+	CHECK(!memcmp(x->mem + 64, d, 32));
+	free(x->exec);
+	free(x);
+}
+
+static void test_fresh_retry(void)
+{
+	/* Strobes of a 32-byte write: header 0..7, payload 8..39, CRC 40..43, answer 44, 45. */
+	fresh_case("payload flip + status flip", WF_FLIP, 20, WF_FLIP, 44,
+		   false);
+	fresh_case("payload flip + lost ACK", WF_FLIP, 20, WF_LOST_ACK, 44,
+		   false);
+	fresh_case("two-line flip in the CRC + garbled check", WF_FLIP2, 41,
+		   WF_FLIP, 45, false);
+	fresh_case("glitch in the header + RW flip", WF_GLITCH, 3, WF_RW, 44,
+		   false);
+	/* A single lost edge: the request is cut, the host cannot know. */
+	fresh_case("request cut by a timeout", WF_TIMEOUT, 20, WF_NONE, 0,
+		   false);
+	fresh_case("byte drop + lost ACK", WF_DROP, 10, WF_LOST_ACK, 44,
+		   false);
+	/* The same right after a RESET the host gave (it re-learns the epoch). */
+	fresh_case("after RESET: payload flip + status flip", WF_FLIP, 20,
+		   WF_FLIP, 44, true);
+	fresh_case("after RESET: request cut by a timeout", WF_TIMEOUT, 20,
+		   WF_NONE, 0, true);
+}
+
+/*
+ * The other side of it: a write that did run, whose answer was lost,
+ * then the remote was reset before the retry: the caller is told
+ * -ECONNRESET ("may have run"), and it ran exactly once. A fix that just
+ * let a retry run on a remote with an empty memory would run it twice.
+ */
+static void test_reset_retry(void)
+{
+	struct fx *x = calloc(1, sizeof(*x));
+	uint8_t d[4] = { 2, 0, 0, 0 }, e[4];
+	struct wire w;
+	struct fx_host h;
+	uint32_t e0;
+	bool doubt;
+	int ret;
+
+	fx_init(x, &w, true, 0xbeefu);
+	fx_host_init(&h, &w);
+	CHECK_EQ(fx_link_up_op(&h), 0);
+	e0 = h.xs.epoch;
+	x->expect = d;
+	x->expect_addr = PBUS_REG_BASE + FX_REG_COUNTER;
+	x->expect_len = 4;
+	/* 4-byte write: answer at strobes 16, 17; lost ACK on the status. */
+	wire_arm(&w, WF_LOST_ACK, 16, 0);
+	/* The remote resets before the resync's first strobe. */
+	wire_arm2(&w, WF_RESET, 18, 0);
+	ret = fx_xfer(&h, true, x->expect_addr, d, 4, &doubt);
+	CHECK_EQ(ret, -ECONNRESET);
+	CHECK(doubt);
+	CHECK_EQ(w.fired, 2);
+	CHECK_EQ(x->exec[2], 1);
+	CHECK_EQ(x->counter, 2);	/* ran once, not twice */
+	CHECK_EQ(x->doubles, 0);
+	CHECK_EQ(x->sm.cnt.reset_refused, 1);
+	CHECK(!h.xs.link_up);		/* the next transfer re-learns the epoch */
+	CHECK(x->sm.epoch != e0);
+	CHECK_EQ(fx_xfer(&h, false, PBUS_REG_BASE + PBUS_REG_EPOCH, e, 4, NULL),
+		 0);
+	CHECK_EQ(h.xs.epoch, x->sm.epoch);
+	CHECK_EQ(fx_le32(e), x->sm.epoch);
+
+	/*
+	 * A reset the host did not see (before the write; the host's epoch
+	 * is stale): the write ran in the new epoch, its answer was lost;
+	 * the retry is answered from the memory, OK, once.
+	 */
+	fx_reset(x);
+	d[0] = 3;
+	wire_arm(&w, WF_LOST_ACK, 16, 0);
+	ret = fx_xfer(&h, true, x->expect_addr, d, 4, &doubt);
+	CHECK_EQ(ret, 0);
+	CHECK_EQ(x->exec[3], 1);
+	CHECK_EQ(x->counter, 5);
+	CHECK_EQ(x->sm.cnt.dup_writes, 1);
+	/*
+	 * ... and one whose request was damaged (never ran) runs on retry:
+	 * the write above ran in this epoch, so the restart came before
+	 * this write, and the memory would know if it had run.
+	 */
+	d[0] = 4;
+	wire_arm(&w, WF_FLIP, 10, 1);
+	wire_arm2(&w, WF_LOST_ACK, 16, 0);
+	ret = fx_xfer(&h, true, x->expect_addr, d, 4, &doubt);
+	CHECK_EQ(ret, 0);
+	CHECK_EQ(x->exec[4], 1);
+	CHECK_EQ(x->counter, 9);
+	/*
+	 * The one case left: a reset the host did not see, then a write
+	 * (the first since) that is damaged and in doubt. The remote cannot
+	 * tell it from one that ran before the reset: -ECONNRESET, not run,
+	 * and the remote really was reset.
+	 */
+	fx_reset(x);
+	d[0] = 5;
+	wire_arm(&w, WF_FLIP, 10, 1);
+	wire_arm2(&w, WF_LOST_ACK, 16, 0);
+	ret = fx_xfer(&h, true, x->expect_addr, d, 4, &doubt);
+	CHECK_EQ(ret, -ECONNRESET);
+	CHECK_EQ(x->exec[5], 0);
+	CHECK_EQ(x->counter, 9);
+	/* Told so, the host re-learns the epoch: the write now runs. */
+	ret = fx_xfer(&h, true, x->expect_addr, d, 4, &doubt);
+	CHECK_EQ(ret, 0);
+	CHECK_EQ(x->exec[5], 1);
+	CHECK_EQ(x->counter, 14);
+	CHECK_EQ(h.xs.epoch, x->sm.epoch);
+	free(x->exec);
+	free(x);
 }
 
 /* Handshakes per 512-byte frame (v2 must stay >= 97 % both ways). */
@@ -1335,6 +1700,9 @@ int main(void)
 	RUN(test_w1c_retry);
 	RUN(test_exactly_once);
 	RUN(test_restart);
+	RUN(test_epoch);
+	RUN(test_fresh_retry);
+	RUN(test_reset_retry);
 	RUN(test_efficiency);
 	printf("%d passed, %d failed\n", tests_passed, tests_failed);
 	return tests_failed ? 1 : 0;

@@ -2,7 +2,8 @@
 /*
  * In-memory pbus wire for host tests: the master core's link ops drive a
  * pbus_slave_sm directly, one pbus_slave_strobe() per strobe edge, with
- * optional fault injection starting at one chosen strobe.
+ * optional fault injection starting at one chosen strobe (and a second,
+ * single-strobe fault at another, for tests that need two).
  */
 #ifndef PBUS_TEST_WIRE_H
 #define PBUS_TEST_WIRE_H
@@ -39,6 +40,9 @@ struct wire {
 	int fault_bit;
 	int fired;		/* faults actually injected */
 	int burst_left;		/* strobes of a burst still to corrupt */
+	long fault2_at;		/* second fault (wire_arm2()), -1: none */
+	enum wire_fault fault2;
+	int fault2_bit;
 	uint32_t rng;		/* burst patterns */
 	/* WF_RESET: what a reset of the remote does (NULL: restart the core). */
 	void (*reset)(void *ctx);
@@ -57,6 +61,7 @@ static inline void wire_init(struct wire *w, struct pbus_slave_sm *sm)
 	w->sm = sm;
 	w->lines = 0xff;
 	w->fault_at = -1;
+	w->fault2_at = -1;
 }
 
 static inline void wire_arm(struct wire *w, enum wire_fault f, long at,
@@ -68,20 +73,32 @@ static inline void wire_arm(struct wire *w, enum wire_fault f, long at,
 	w->fault_at = f == WF_NONE ? -1 : at;
 	w->fault_bit = bit & 7;
 	w->burst_left = f == WF_BURST ? 2 + (bit >> 3) % 8 : 0;
+	w->fault2_at = -1;
 	w->rng ^= (uint32_t)bit * 2654435761u;
 }
 
+/*
+ * A second fault at strobe @at (after wire_arm()), of a single-strobe
+ * kind: flips, drop, RW, timeout, glitch, lost ACK, reset.
+ */
+static inline void wire_arm2(struct wire *w, enum wire_fault f, long at,
+			     int bit)
+{
+	w->fault2 = f;
+	w->fault2_at = at;
+	w->fault2_bit = bit & 7;
+}
+
 /* The pattern a flip fault XORs into the byte of this strobe. */
-static inline uint8_t wire_mask(struct wire *w, enum wire_fault f)
+static inline uint8_t wire_mask(struct wire *w, enum wire_fault f, int bit)
 {
 	uint8_t m;
 
 	switch (f) {
 	case WF_FLIP:
-		return 1u << w->fault_bit;
+		return 1u << bit;
 	case WF_FLIP2:
-		return (1u << w->fault_bit) | (1u << ((w->fault_bit + 1 +
-			 wire_rnd8(w) % 7) & 7));
+		return (1u << bit) | (1u << ((bit + 1 + wire_rnd8(w) % 7) & 7));
 	case WF_BURST:
 		m = wire_rnd8(w);
 		return m ? m : 1;
@@ -98,8 +115,10 @@ static inline uint8_t wire_mask(struct wire *w, enum wire_fault f)
 static inline int wire_strobe(struct wire *w, bool rw, bool drive,
 			      uint8_t mout)
 {
-	bool fault = w->strobes++ == w->fault_at;
+	long k = w->strobes++;
+	bool fault = k == w->fault_at;
 	enum wire_fault f = fault ? w->fault : WF_NONE;
+	int bit = w->fault_bit;
 	enum pbus_slave_action a;
 	bool srw = rw;
 	uint8_t in, out = 0, mask;
@@ -113,6 +132,12 @@ static inline int wire_strobe(struct wire *w, bool rw, bool drive,
 	}
 	if (fault)
 		w->fired++;
+	if (!fault && k == w->fault2_at) {
+		f = w->fault2;
+		bit = w->fault2_bit;
+		w->fired++;
+	}
+
 	if (f == WF_RESET) {
 		if (w->reset)
 			w->reset(w->reset_ctx);
@@ -130,7 +155,7 @@ static inline int wire_strobe(struct wire *w, bool rw, bool drive,
 		return w->lines;	/* stale lines */
 	if (f == WF_RW)
 		srw = !rw;
-	mask = wire_mask(w, f);
+	mask = wire_mask(w, f, bit);
 	in = w->lines;
 	if (!rw)
 		in ^= mask;

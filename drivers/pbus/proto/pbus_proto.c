@@ -255,7 +255,7 @@ static int pbus_master_turn_write(const struct pbus_link_ops *ops, void *ctx,
 }
 
 int pbus_master_write(const struct pbus_link_ops *ops, void *ctx, u8 tag,
-		      u32 addr, const u8 *buf, u16 len, bool retry)
+		      u32 addr, const u8 *buf, u16 len, bool retry, u32 epoch)
 {
 	struct pbus_hdr h = {
 		.cmd = retry ? PBUS_CMD_WRITE_RETRY : PBUS_CMD_WRITE,
@@ -263,7 +263,8 @@ int pbus_master_write(const struct pbus_link_ops *ops, void *ctx, u8 tag,
 		.addr = addr,
 		.len = len,
 	};
-	u8 hdr[PBUS_HDR_LEN];
+	size_t hlen = PBUS_HDR_LEN;
+	u8 hdr[PBUS_HDR_MAX];
 	u8 crcb[PBUS_CRC_LEN];
 	u8 ack[PBUS_ACK_LEN];
 	u32 crc;
@@ -273,11 +274,15 @@ int pbus_master_write(const struct pbus_link_ops *ops, void *ctx, u8 tag,
 		return PBUS_XR_LEN;
 
 	pbus_hdr_pack(&h, hdr);
-	crc = pbus_crc32c(PBUS_CRC_INIT, hdr, sizeof(hdr));
+	if (retry) {
+		pbus_put_le32(epoch, hdr + PBUS_HDR_LEN);
+		hlen += PBUS_EPOCH_LEN;
+	}
+	crc = pbus_crc32c(PBUS_CRC_INIT, hdr, hlen);
 	crc = pbus_crc_final(pbus_crc32c(crc, buf, len));
 	pbus_put_le32(crc, crcb);
 
-	if (ops->put(ctx, hdr, sizeof(hdr)) < 0 ||
+	if (ops->put(ctx, hdr, hlen) < 0 ||
 	    ops->put(ctx, buf, len) < 0 ||
 	    ops->put(ctx, crcb, sizeof(crcb)) < 0)
 		return PBUS_XR_LINK;
@@ -410,18 +415,34 @@ void pbus_slave_reset(struct pbus_slave_sm *sm)
 	memset(&sm->h, 0, sizeof(sm->h));
 }
 
-void pbus_slave_restart(struct pbus_slave_sm *sm)
+/* Forget the duplicate memory: it belonged to the epoch that ended. */
+static void pbus_slave_new_epoch(struct pbus_slave_sm *sm, u32 epoch)
 {
 	pbus_slave_reset(sm);
+	sm->epoch = epoch;
+	sm->fresh = true;
 	sm->last_valid = false;
 	sm->last_tag = 0;
 	sm->last_crc = 0;
-	sm->fresh = true;
+}
+
+void pbus_slave_restart(struct pbus_slave_sm *sm)
+{
+	u32 e = sm->epoch;
+
+	/*
+	 * xorshift32: a permutation of the non-zero values with one cycle
+	 * of 2^32 - 1, so never 0 and no repeat before that many restarts.
+	 */
+	e ^= e << 13;
+	e ^= e >> 17;
+	e ^= e << 5;
+	pbus_slave_new_epoch(sm, e);
 }
 
 void pbus_slave_init(struct pbus_slave_sm *sm,
 		     const struct pbus_slave_backend *be, void *be_ctx,
-		     u8 *buf, u16 max_payload)
+		     u8 *buf, u16 max_payload, u32 seed)
 {
 	memset(sm, 0, sizeof(*sm));
 	sm->be = be;
@@ -432,7 +453,7 @@ void pbus_slave_init(struct pbus_slave_sm *sm,
 	if (max_payload > PBUS_MAX_PAYLOAD)
 		max_payload = PBUS_MAX_PAYLOAD;
 	sm->max_payload = max_payload;
-	pbus_slave_restart(sm);
+	pbus_slave_new_epoch(sm, seed ? seed : 0x9e3779b9u);
 }
 
 bool pbus_slave_busy(const struct pbus_slave_sm *sm)
@@ -443,6 +464,17 @@ bool pbus_slave_busy(const struct pbus_slave_sm *sm)
 static bool pbus_slave_is_write(const struct pbus_slave_sm *sm)
 {
 	return sm->h.cmd == PBUS_CMD_WRITE || sm->h.cmd == PBUS_CMD_WRITE_RETRY;
+}
+
+static bool pbus_slave_is_retry(const struct pbus_slave_sm *sm)
+{
+	return sm->h.cmd == PBUS_CMD_WRITE_RETRY;
+}
+
+/* Header bytes of the frame in sm->h: a retry's carries the epoch. */
+static u32 pbus_slave_hdr_len(const struct pbus_slave_sm *sm)
+{
+	return PBUS_HDR_LEN + (pbus_slave_is_retry(sm) ? PBUS_EPOCH_LEN : 0);
 }
 
 /* Check bytes at the end of the frame: CRC-32C, a read's CRC-8. */
@@ -464,11 +496,8 @@ static bool pbus_slave_len_ok(const struct pbus_slave_sm *sm)
 
 static void pbus_slave_hdr_done(struct pbus_slave_sm *sm)
 {
-	if (pbus_hdr_unpack(sm->hdr, &sm->h) < 0) {
-		sm->cnt.frame_errors++;
-		pbus_slave_sink(sm, PBUS_ST_FRAME);
-		return;
-	}
+	u32 hlen = pbus_slave_hdr_len(sm);
+
 	sm->rx_crc = 0;
 	if (!pbus_slave_is_write(sm)) {
 		/* A read is judged once its check byte is in. */
@@ -483,19 +512,24 @@ static void pbus_slave_hdr_done(struct pbus_slave_sm *sm)
 		 */
 		pbus_slave_sink(sm, PBUS_ST_LEN);
 		sm->sink_check = true;
-		sm->sink_expect = PBUS_HDR_LEN + sm->h.len + PBUS_CRC_LEN;
-		sm->crc = pbus_crc32c(PBUS_CRC_INIT, sm->hdr, PBUS_HDR_LEN);
+		sm->sink_expect = hlen + sm->h.len + PBUS_CRC_LEN;
+		sm->crc = pbus_crc32c(PBUS_CRC_INIT, sm->hdr, hlen);
 		return;
 	}
 	sm->state = PBUS_SS_PAYLOAD;
 }
 
-/* CRC-32C of the write frame in hdr/buf, with @cmd as its first byte. */
-static u32 pbus_slave_frame_crc(const struct pbus_slave_sm *sm, u8 cmd)
+/*
+ * CRC-32C of the write frame in hdr/buf; @as_plain: of the plain write
+ * (cmd PBUS_CMD_WRITE, no epoch) that a retry repeats.
+ */
+static u32 pbus_slave_frame_crc(const struct pbus_slave_sm *sm, bool as_plain)
 {
+	u8 cmd = as_plain ? PBUS_CMD_WRITE : sm->hdr[0];
+	u32 hlen = as_plain ? PBUS_HDR_LEN : pbus_slave_hdr_len(sm);
 	u32 crc = pbus_crc32c(PBUS_CRC_INIT, &cmd, 1);
 
-	crc = pbus_crc32c(crc, sm->hdr + 1, PBUS_HDR_LEN - 1);
+	crc = pbus_crc32c(crc, sm->hdr + 1, hlen - 1);
 	crc = pbus_crc32c(crc, sm->buf, sm->h.len);
 	return pbus_crc_final(crc);
 }
@@ -507,20 +541,28 @@ static void pbus_slave_exec_write(struct pbus_slave_sm *sm)
 	int code;
 
 	/* A retry is the same write: remembered by its plain-write CRC. */
-	if (sm->h.cmd == PBUS_CMD_WRITE_RETRY)
-		key = pbus_slave_frame_crc(sm, PBUS_CMD_WRITE);
+	if (pbus_slave_is_retry(sm))
+		key = pbus_slave_frame_crc(sm, true);
 	if (sm->last_valid && sm->last_tag == sm->h.tag &&
 	    sm->last_crc == key) {
-		/* Retry of the write executed last: acknowledge only. */
+		/*
+		 * Retry of the write executed last. The memory is of this
+		 * epoch only (a restart clears it): acknowledge, whatever
+		 * epoch the host thought the original went out in.
+		 */
 		sm->cnt.dup_writes++;
 		pbus_slave_sink(sm, PBUS_ST_OK);
 		return;
 	}
-	if (sm->h.cmd == PBUS_CMD_WRITE_RETRY && sm->fresh) {
+	if (pbus_slave_is_retry(sm) && sm->fresh &&
+	    pbus_get_le32(sm->hdr + PBUS_HDR_LEN) != sm->epoch) {
 		/*
-		 * Reset since the host sent it: an earlier attempt may have
-		 * run before the reset. Never run it; the host tells its
-		 * caller.
+		 * Restarted since the host learned the epoch the original
+		 * went out in, and no write ran since: the original may have
+		 * run before the restart, and the memory that knew is gone.
+		 * Never run it; the host tells its caller. (A write run in
+		 * this epoch was the host's frame before this one: then the
+		 * restart came before the original, and the memory knows.)
 		 */
 		sm->cnt.reset_refused++;
 		pbus_slave_sink(sm, PBUS_ST_RESET);
@@ -570,7 +612,7 @@ static void pbus_slave_frame_done(struct pbus_slave_sm *sm)
 {
 	bool wr = pbus_slave_is_write(sm);
 
-	if (wr ? sm->rx_crc != pbus_slave_frame_crc(sm, sm->hdr[0]) :
+	if (wr ? sm->rx_crc != pbus_slave_frame_crc(sm, false) :
 		 sm->rx_crc != pbus_read_check(sm->hdr)) {
 		sm->cnt.crc_errors++;
 		pbus_slave_sink(sm, PBUS_ST_CRC);
@@ -606,15 +648,23 @@ static void pbus_slave_rx(struct pbus_slave_sm *sm, u8 in)
 		sm->state = PBUS_SS_HDR;
 		return;
 	case PBUS_SS_HDR:
-		if (sm->pos >= PBUS_HDR_LEN)
+		if (sm->pos >= PBUS_HDR_MAX)
 			break;
 		sm->hdr[sm->pos++] = in;
-		if (sm->pos == PBUS_HDR_LEN)
+		if (sm->pos == PBUS_HDR_LEN) {
+			if (pbus_hdr_unpack(sm->hdr, &sm->h) < 0) {
+				sm->cnt.frame_errors++;
+				pbus_slave_sink(sm, PBUS_ST_FRAME);
+				return;
+			}
+		}
+		/* sm->h is valid from PBUS_HDR_LEN bytes on. */
+		if (sm->pos >= PBUS_HDR_LEN && sm->pos == pbus_slave_hdr_len(sm))
 			pbus_slave_hdr_done(sm);
 		return;
 	case PBUS_SS_PAYLOAD:
-		i = sm->pos - PBUS_HDR_LEN;
-		if (sm->pos < PBUS_HDR_LEN || i >= sm->h.len ||
+		i = sm->pos - pbus_slave_hdr_len(sm);
+		if (sm->pos < pbus_slave_hdr_len(sm) || i >= sm->h.len ||
 		    i >= sm->max_payload || !sm->buf)
 			break;
 		sm->buf[i] = in;
@@ -623,7 +673,7 @@ static void pbus_slave_rx(struct pbus_slave_sm *sm, u8 in)
 			sm->state = PBUS_SS_CRC;
 		return;
 	case PBUS_SS_CRC:
-		i = sm->pos - PBUS_HDR_LEN - pbus_slave_payload_len(sm);
+		i = sm->pos - pbus_slave_hdr_len(sm) - pbus_slave_payload_len(sm);
 		if (i >= pbus_slave_check_len(sm))
 			break;
 		sm->rx_crc |= (u32)in << (8 * i);
@@ -725,7 +775,7 @@ int pbus_xfer_run(const struct pbus_xfer_ops *ops, void *ctx,
 		  struct pbus_xfer_state *st, bool write, u32 addr, u8 *buf,
 		  size_t len, bool *in_doubt)
 {
-	u32 attempt = 0;
+	u32 attempt = 0, epoch = 0;
 	bool doubt = false;
 	u16 n = 0;
 	int r;
@@ -747,10 +797,17 @@ int pbus_xfer_run(const struct pbus_xfer_ops *ops, void *ctx,
 			if (ops->link_up(ctx))
 				continue;
 		}
-		/* A write in doubt keeps its length: the retry is the same frame. */
-		if (!doubt)
+		/*
+		 * A write in doubt keeps its length (the retry is the same
+		 * frame) and the epoch the remote had when the attempt that
+		 * may have run went out: a link-up meanwhile may learn a new
+		 * one, and the remote must judge the retry by the old.
+		 */
+		if (!doubt) {
 			n = len < st->cur_payload ? len : st->cur_payload;
-		r = ops->frame(ctx, write, st->tag, addr, buf, n, doubt);
+			epoch = st->epoch;
+		}
+		r = ops->frame(ctx, write, st->tag, addr, buf, n, doubt, epoch);
 		if (r == PBUS_XR_OK) {
 			if (write)
 				st->tag++;

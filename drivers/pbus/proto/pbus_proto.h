@@ -16,6 +16,9 @@
 
 /* Frame header: cmd, tag, addr (LE32), len (LE16). */
 #define PBUS_HDR_LEN		8
+/* A write retry's header goes on with the epoch of its original (LE32). */
+#define PBUS_EPOCH_LEN		4
+#define PBUS_HDR_MAX		(PBUS_HDR_LEN + PBUS_EPOCH_LEN)
 #define PBUS_CRC_LEN		4	/* CRC-32C, little-endian */
 #define PBUS_RD_CHECK_LEN	1	/* read request: CRC-8 over the header */
 #define PBUS_ACK_LEN		2	/* write answer: status, check */
@@ -26,8 +29,10 @@
 #define PBUS_CMD_WRITE		(PBUS_CMD_MAGIC | 0x1)
 #define PBUS_CMD_READ		(PBUS_CMD_MAGIC | 0x2)
 /*
- * A write resent after an attempt whose outcome the host does not know:
- * a remote with no memory of it (reset since) answers RESET, never runs it.
+ * A write resent after an attempt whose outcome the host does not know,
+ * with the remote's epoch the host knew when it sent the original: a
+ * remote in another epoch (reset since) that has run no write since
+ * cannot know whether the original ran: it answers RESET, never runs it.
  */
 #define PBUS_CMD_WRITE_RETRY	(PBUS_CMD_MAGIC | 0x9)
 
@@ -61,7 +66,7 @@ enum pbus_status {
 	PBUS_ST_BUSY = 5,	/* backend busy: retry later */
 	PBUS_ST_RO = 6,		/* write to a read-only location */
 	PBUS_ST_IDLE = 7,	/* status read with no frame (abort/resync) */
-	/* A retried write reached a remote reset since: not executed now. */
+	/* A retried write reached a remote reset since: not run now. */
 	PBUS_ST_RESET = 8,
 };
 
@@ -79,6 +84,7 @@ int pbus_status_decode(u8 byte);
 #define PBUS_REG_IRQ_STATUS	0x10	/* W1C: pending attention bits */
 #define PBUS_REG_IRQ_ENABLE	0x14	/* RW: which bits drive the IRQ line */
 #define PBUS_REG_SCRATCH	0x18	/* RW: free for tests */
+#define PBUS_REG_EPOCH		0x1c	/* RO: new at init and RESET, never 0 */
 #define PBUS_REG_CORE_END	0x100
 /* 0x100..0xfff: registers of the slave's user (remote processor). */
 #define PBUS_REG_USER		0x100
@@ -186,11 +192,13 @@ static inline bool pbus_write_in_doubt(int r)
  * answer. @tag must stay the same across retries of one transaction and
  * change between transactions (the slave uses it to drop duplicate
  * writes). A retry must resend the identical frame; @retry (set after a
- * pbus_write_in_doubt() result) only changes the command byte. len 0 gives
- * PBUS_XR_LEN without touching the wire.
+ * pbus_write_in_doubt() result) makes it cmd PBUS_CMD_WRITE_RETRY with
+ * @epoch (the remote's epoch when the original went out) after the
+ * header. len 0 gives PBUS_XR_LEN without touching the wire.
  */
 int pbus_master_write(const struct pbus_link_ops *ops, void *ctx, u8 tag,
-		      u32 addr, const u8 *buf, u16 len, bool retry);
+		      u32 addr, const u8 *buf, u16 len, bool retry,
+		      u32 epoch);
 /*
  * One read frame: header + its check byte, then status, payload and
  * CRC-32C over header, status and payload (an error: status and CRC-32C
@@ -219,6 +227,7 @@ int pbus_master_abort(const struct pbus_link_ops *ops, void *ctx,
 struct pbus_xfer_state {
 	bool link_up;		/* set and cleared by the link_up/resync ops too */
 	u8 tag;			/* moves on when a write frame is done */
+	u32 epoch;		/* remote's PBUS_REG_EPOCH, set by link_up; 0: unknown */
 	u32 retries;		/* retries per frame */
 	u32 max_payload;	/* remote's limit, capped to PBUS_MAX_PAYLOAD */
 	u32 cur_payload;	/* adaptive frame payload */
@@ -232,12 +241,14 @@ struct pbus_xfer_ops {
 	/*
 	 * One frame, no retry: the per-frame wire exchange, returning a
 	 * PBUS_XR_* result (pbus_master_write() or pbus_master_read()).
+	 * @retry and @epoch as for pbus_master_write().
 	 */
 	int (*frame)(void *ctx, bool write, u8 tag, u32 addr, u8 *buf,
-		     u16 len, bool retry);
+		     u16 len, bool retry, u32 epoch);
 	/*
 	 * Resync and (re)read the remote's parameters; sets link_up, and on
-	 * success max_payload, cur_payload and clean_frames. Returns 0 if up.
+	 * success epoch, max_payload, cur_payload and clean_frames. Returns
+	 * 0 if up.
 	 */
 	int (*link_up)(void *ctx);
 	/* Resync after a LINK result; sets link_up. */
@@ -258,8 +269,9 @@ struct pbus_xfer_ops {
  * One transfer of @len bytes at @addr, split into frames of at most
  * cur_payload bytes, each retried up to @st->retries times. Every attempt
  * of one write frame is the identical frame; after an attempt of unknown
- * outcome (pbus_write_in_doubt()) it goes out as PBUS_CMD_WRITE_RETRY and
- * keeps its length. CRC errors halve cur_payload (not below
+ * outcome (pbus_write_in_doubt()) it goes out as PBUS_CMD_WRITE_RETRY with
+ * the epoch @st had when that attempt went out, and keeps its length. CRC
+ * errors halve cur_payload (not below
  * PBUS_MIN_PAYLOAD), PBUS_CLEAN_TO_GROW good frames double it again.
  * Returns PBUS_XR_OK, the final result of the failing frame, or
  * PBUS_XR_NOTCONN; @in_doubt (may be NULL) tells whether a failed write
@@ -310,7 +322,7 @@ struct pbus_slave_sm {
 	u16 max_payload;
 
 	enum pbus_slave_state state;
-	u8 hdr[PBUS_HDR_LEN];
+	u8 hdr[PBUS_HDR_MAX];	/* header, + epoch for a write retry */
 	struct pbus_hdr h;
 	u32 pos;		/* bytes of this frame received, or TX index */
 	u32 crc;		/* running CRC, SINK after a LEN verdict only */
@@ -323,9 +335,15 @@ struct pbus_slave_sm {
 	u32 sink_expect;	/* frame length implied by the bad header */
 	u32 tx_len;		/* bytes queued in buf or ans for TX */
 	/*
+	 * Changes at pbus_slave_init() and every pbus_slave_restart(), never
+	 * 0 (PBUS_REG_EPOCH): a write retry sent in this epoch can trust the
+	 * duplicate memory to know whether its original ran.
+	 */
+	u32 epoch;
+	/*
 	 * Duplicate write detection: tag and CRC (as a plain write) of the
-	 * last write executed with OK. @fresh: no write executed since
-	 * pbus_slave_init()/pbus_slave_restart().
+	 * last write executed with OK in this epoch. @fresh: no write
+	 * executed in this epoch yet.
 	 */
 	bool last_valid;
 	bool fresh;
@@ -335,18 +353,24 @@ struct pbus_slave_sm {
 	struct pbus_slave_counters cnt;
 };
 
-/* @buf must hold max_payload + 1 + PBUS_CRC_LEN bytes. */
+/*
+ * @buf must hold max_payload + 1 + PBUS_CRC_LEN bytes. @seed is the first
+ * epoch: it must differ from every epoch an earlier init of this remote
+ * used (a random number, or a boot counter mixed with a unique ID on a
+ * remote without a random source); 0 takes a fixed value, for tests only.
+ */
 void pbus_slave_init(struct pbus_slave_sm *sm,
 		     const struct pbus_slave_backend *be, void *be_ctx,
-		     u8 *buf, u16 max_payload);
+		     u8 *buf, u16 max_payload, u32 seed);
 /*
- * Idle timeout: drop any frame in flight. Counters and the duplicate-write
- * memory stay; a hard RESET of the remote calls pbus_slave_restart().
+ * Idle timeout: drop any frame in flight. Counters, the epoch and the
+ * duplicate-write memory stay; a hard RESET calls pbus_slave_restart().
  */
 void pbus_slave_reset(struct pbus_slave_sm *sm);
 /*
  * RESET line: as after pbus_slave_init() (frame dropped, duplicate memory
- * forgotten, fresh) except that the counters stay.
+ * forgotten) except that the counters stay, and the new epoch is the next
+ * one of a sequence that does not repeat before 2^32 - 1 restarts.
  */
 void pbus_slave_restart(struct pbus_slave_sm *sm);
 /*
