@@ -301,6 +301,22 @@ static int pbus_reg_read_once(struct pbus *bus, u32 reg, u32 *val)
 }
 
 /*
+ * A register read on a link just resynced: a CRC or status error is no
+ * reason to give the link up (as for MAGIC below), a timeout is.
+ */
+static int pbus_reg_read_tries(struct pbus *bus, u32 reg, u32 *val)
+{
+	int i, r = PBUS_XR_LINK;
+
+	for (i = 0; i < PBUS_RESYNC_TRIES; i++) {
+		r = pbus_reg_read_once(bus, reg, val);
+		if (r == PBUS_XR_OK || r == PBUS_XR_LINK)
+			break;
+	}
+	return r;
+}
+
+/*
  * Resync: release the data lines, RW=1, bring STROBE to the ACK level
  * (the remote may answer that edge, so repeat until it is stable), abort
  * whatever frame the remote has in flight, then check MAGIC.
@@ -334,12 +350,8 @@ static int pbus_resync_once(struct pbus *bus)
 	if (pbus_master_abort(&pbus_link_ops, bus, NULL))
 		return -ETIMEDOUT;
 
-	/* The link is back once MAGIC reads; a CRC error is no reason to doubt it. */
-	for (i = 0; i < PBUS_RESYNC_TRIES; i++) {
-		r = pbus_reg_read_once(bus, PBUS_REG_MAGIC, &magic);
-		if (r == PBUS_XR_OK || r == PBUS_XR_LINK)
-			break;
-	}
+	/* The link is back once MAGIC reads. */
+	r = pbus_reg_read_tries(bus, PBUS_REG_MAGIC, &magic);
 	if (r != PBUS_XR_OK)
 		return r == PBUS_XR_LINK ? -ETIMEDOUT : -EIO;
 	if (magic != PBUS_MAGIC) {
@@ -378,10 +390,10 @@ static int pbus_link_up_locked(struct pbus *bus)
 	ret = pbus_resync_locked(bus);
 	if (ret)
 		return ret;
-	if (pbus_reg_read_once(bus, PBUS_REG_VERSION, &version) ||
-	    pbus_reg_read_once(bus, PBUS_REG_WINDOW_SIZE, &window) ||
-	    pbus_reg_read_once(bus, PBUS_REG_MAX_PAYLOAD, &maxp) ||
-	    pbus_reg_read_once(bus, PBUS_REG_EPOCH, &epoch)) {
+	if (pbus_reg_read_tries(bus, PBUS_REG_VERSION, &version) ||
+	    pbus_reg_read_tries(bus, PBUS_REG_WINDOW_SIZE, &window) ||
+	    pbus_reg_read_tries(bus, PBUS_REG_MAX_PAYLOAD, &maxp) ||
+	    pbus_reg_read_tries(bus, PBUS_REG_EPOCH, &epoch)) {
 		bus->xs.link_up = false;
 		return -EIO;
 	}

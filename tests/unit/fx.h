@@ -273,18 +273,24 @@ static inline int fx_resync_op(void *ctx)
 
 /*
  * Link-up, as pbus_link_up_locked(): resync, then the remote's parameters
- * (FX_MAXP here) and its epoch, read once each.
+ * (FX_MAXP here) and its epoch, each read up to 3 times unless LINK.
  */
 static inline int fx_link_up_op(void *ctx)
 {
 	struct fx_host *h = ctx;
 	uint8_t e[4];
+	int i, r = PBUS_XR_LINK;
 
 	h->link_ups++;
 	if (fx_resync_tries(h) != PBUS_XR_OK)
 		return -1;
-	if (fx_frame(h, false, PBUS_REG_BASE + PBUS_REG_EPOCH, e, 4, false) !=
-	    PBUS_XR_OK || !fx_le32(e)) {
+	for (i = 0; i < 3; i++) {
+		r = fx_frame(h, false, PBUS_REG_BASE + PBUS_REG_EPOCH, e, 4,
+			     false);
+		if (r == PBUS_XR_OK || r == PBUS_XR_LINK)
+			break;
+	}
+	if (r != PBUS_XR_OK || !fx_le32(e)) {
 		h->xs.link_up = false;
 		return -1;
 	}
