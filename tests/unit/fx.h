@@ -37,6 +37,8 @@ struct fx {
 	uint16_t expect_len;
 	long writes, corrupt;	/* executed writes, executed != sent */
 	long doubles;
+	/* Executions of each byte of the transfer in flight (expect). */
+	uint8_t tx_exec[FX_MAXP];
 	long restarts;		/* RESETs (fx_reset()) so far */
 	struct pbus_slave_sm sm;
 	uint8_t sbuf[FX_MAXP + 1 + PBUS_CRC_LEN];
@@ -102,6 +104,15 @@ static inline int fx_write(void *ctx, uint32_t addr, const uint8_t *buf,
 	    addr - x->expect_addr + len > x->expect_len ||
 	    memcmp(buf, x->expect + (addr - x->expect_addr), len))
 		x->corrupt++;
+	if (x->expect && addr >= x->expect_addr &&
+	    addr - x->expect_addr + len <= x->expect_len &&
+	    x->expect_len <= FX_MAXP) {
+		uint32_t i, off = addr - x->expect_addr;
+
+		for (i = 0; i < len; i++)
+			if (x->tx_exec[off + i] < 255)
+				x->tx_exec[off + i]++;
+	}
 	if (len >= 4 && x->exec && x->expect && addr == x->expect_addr) {
 		seq = fx_le32(buf) % FX_NSEQ;
 		if (x->exec[seq] == 1)
@@ -177,6 +188,7 @@ struct fx_host {
 	struct fx_policy pol;
 	struct pbus_xfer_state xs;
 	long frames, retried, resyncs, link_ups;
+	long acked;		/* bytes of write frames answered OK */
 	long res[16];		/* frame results, by -PBUS_XR_* */
 	/* RESET answers from a remote still in the epoch the retry carried. */
 	long false_resets;
@@ -216,6 +228,8 @@ static inline int fx_frame_op(void *ctx, bool wr, uint8_t tag, uint32_t addr,
 	/* Epochs do not repeat: the same one means no restart since. */
 	if (r == PBUS_XR_RESET && epoch == h->w->sm->epoch)
 		h->false_resets++;
+	if (r == PBUS_XR_OK && wr)
+		h->acked += len;
 	if (r == PBUS_XR_OK && h->pol.v1_tag)
 		h->xs.tag++;
 	return r;
@@ -355,7 +369,7 @@ static inline int fx_xfer(struct fx_host *h, bool wr, uint32_t addr,
 /* ------------------------------------------------------------ campaign */
 static const char *const fx_class_name[WF_KINDS] = {
 	"none", "flip", "drop", "rw", "timeout", "flip2", "burst", "glitch",
-	"lost-ack", "reset",
+	"lost-ack", "reset", "stuck",
 };
 
 /*
@@ -434,7 +448,7 @@ static inline void fx_campaign_one(struct fx_campaign *c, enum wire_fault f)
 	long restarts0 = c->x.restarts, false0 = c->h.false_resets;
 	bool wr = kind < 5, doubt, up;
 	uint16_t len, i;
-	int ret, fired = 0;
+	int ret, fired = 0, once = 1, ran = 0, dbl;
 
 	k->trans++;
 	if (wr && kind < 3) {
@@ -460,6 +474,8 @@ static inline void fx_campaign_one(struct fx_campaign *c, enum wire_fault f)
 		c->x.expect = buf;
 		c->x.expect_addr = addr;
 		c->x.expect_len = len;
+		memset(c->x.tx_exec, 0, sizeof(c->x.tx_exec));
+		c->h.acked = 0;
 	}
 	fx_arm(c, f, len);
 	ret = fx_xfer(&c->h, wr, addr, buf, len, &doubt);
@@ -471,8 +487,22 @@ static inline void fx_campaign_one(struct fx_campaign *c, enum wire_fault f)
 	if (fired && (c->h.frames - frames0 > 1 || ret))
 		k->detected++;
 	k->corrupt += c->x.corrupt - corrupt0;
-	k->doubles += c->x.doubles - doubles0;
+	dbl = c->x.doubles > doubles0;
 	k->false_reset += c->h.false_resets - false0;
+	/*
+	 * Frames run in order: an OK transfer ran every byte once; a failed
+	 * one ran the frames answered OK, and the failing frame only if it
+	 * said it may have.
+	 */
+	for (i = 0; wr && i < len; i++) {
+		if (c->x.tx_exec[i] != 1)
+			once = 0;
+		if (c->x.tx_exec[i] > 1)
+			dbl = 1;
+		if (i >= c->h.acked && c->x.tx_exec[i])
+			ran = 1;
+	}
+	k->doubles += dbl;
 	if (ret == -ECONNRESET) {
 		k->reset++;
 		if (c->x.restarts == restarts0)
@@ -482,10 +512,10 @@ static inline void fx_campaign_one(struct fx_campaign *c, enum wire_fault f)
 		k->failed++;
 		if (doubt || ret == -ECONNRESET)
 			k->doubt++;
-		else if (wr && c->x.exec[seq])
+		else if (ran)
 			k->lies++;	/* "not executed" but it was */
-	} else if (wr && c->x.exec[seq] != 1) {
-		k->lost++;		/* OK but not executed */
+	} else if (wr && (c->x.exec[seq] != 1 || !once)) {
+		k->lost++;		/* OK but not executed (once) */
 	} else if (!wr && memcmp(buf, c->x.mem + addr, len)) {
 		k->corrupt++;		/* OK with wrong data */
 	}

@@ -27,6 +27,7 @@ enum wire_fault {
 	WF_GLITCH,	/* extra STROBE edge: the slave serves the byte twice */
 	WF_LOST_ACK,	/* slave serves the strobe, its ACK never arrives */
 	WF_RESET,	/* remote reset (RESET line, reboot) before this strobe */
+	WF_STUCK,	/* one data line stuck at 0 or 1 for 1..1024 strobes */
 	WF_KINDS,
 };
 
@@ -40,6 +41,8 @@ struct wire {
 	int fault_bit;
 	int fired;		/* faults actually injected */
 	int burst_left;		/* strobes of a burst still to corrupt */
+	int stuck_left;		/* strobes a stuck line still holds */
+	uint8_t stuck_mask, stuck_level;
 	long fault2_at;		/* second fault (wire_arm2()), -1: none */
 	enum wire_fault fault2;
 	int fault2_bit;
@@ -73,6 +76,9 @@ static inline void wire_arm(struct wire *w, enum wire_fault f, long at,
 	w->fault_at = f == WF_NONE ? -1 : at;
 	w->fault_bit = bit & 7;
 	w->burst_left = f == WF_BURST ? 2 + (bit >> 3) % 8 : 0;
+	w->stuck_left = 0;
+	w->stuck_mask = 1u << (bit & 7);
+	w->stuck_level = (bit >> 3) & 1 ? w->stuck_mask : 0;
 	w->fault2_at = -1;
 	w->rng ^= (uint32_t)bit * 2654435761u;
 }
@@ -120,8 +126,9 @@ static inline int wire_strobe(struct wire *w, bool rw, bool drive,
 	enum wire_fault f = fault ? w->fault : WF_NONE;
 	int bit = w->fault_bit;
 	enum pbus_slave_action a;
-	bool srw = rw;
+	bool srw = rw, stuck;
 	uint8_t in, out = 0, mask;
+	int v;
 
 	if (!fault && w->burst_left > 0 && w->fault_at >= 0 &&
 	    w->strobes > w->fault_at) {
@@ -137,7 +144,14 @@ static inline int wire_strobe(struct wire *w, bool rw, bool drive,
 		bit = w->fault2_bit;
 		w->fired++;
 	}
-
+	if (f == WF_STUCK) {
+		w->stuck_left = 1 + (w->fault_bit + 8 * wire_rnd8(w)) % 1024;
+		f = WF_NONE;
+	}
+	/* A stuck line holds its level whoever drives: both directions. */
+	stuck = w->stuck_left > 0;
+	if (stuck)
+		w->stuck_left--;
 	if (f == WF_RESET) {
 		if (w->reset)
 			w->reset(w->reset_ctx);
@@ -159,6 +173,8 @@ static inline int wire_strobe(struct wire *w, bool rw, bool drive,
 	in = w->lines;
 	if (!rw)
 		in ^= mask;
+	if (stuck)
+		in = (in & ~w->stuck_mask) | w->stuck_level;
 	if (f == WF_GLITCH)
 		pbus_slave_strobe(w->sm, srw, in, &out);
 	a = pbus_slave_strobe(w->sm, srw, in, &out);
@@ -174,9 +190,10 @@ static inline int wire_strobe(struct wire *w, bool rw, bool drive,
 	}
 	if (f == WF_LOST_ACK)
 		return -1;
-	if (rw)
-		return w->lines ^ mask;
-	return w->lines;
+	v = rw ? w->lines ^ mask : w->lines;
+	if (stuck && rw)
+		v = (v & ~w->stuck_mask) | w->stuck_level;
+	return v;
 }
 
 static inline int wire_put(void *ctx, const uint8_t *buf, size_t n)
