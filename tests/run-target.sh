@@ -15,6 +15,7 @@ for t in $(ls "$dir"/*.sh 2>/dev/null | sort); do
 	case "$name" in lib.sh|*-lib.sh) continue ;; esac
 	case "$name" in *"${1:-}"*) ;; *) continue ;; esac
 	echo "# --- $name"
+	t0=$(cut -d. -f1 /proc/uptime)
 	sh "$t" >"$out" 2>&1
 	rc=$?
 	sed 's/^/    /' "$out"
@@ -35,7 +36,7 @@ for t in $(ls "$dir"/*.sh 2>/dev/null | sort); do
 	if [ $rc -ne 0 ] && [ "$f" = 0 ]; then
 		echo "not ok - $name: exited $rc"; f=$((f + 1))
 	fi
-	echo "# $name: $p passed, $f failed, $s skipped"
+	echo "# $name: $p passed, $f failed, $s skipped ($(($(cut -d. -f1 /proc/uptime) - t0)) s)"
 	pass=$((pass + p)) fail=$((fail + f)) skipped=$((skipped + s))
 done
 rm -f "$out"
