@@ -9,6 +9,8 @@
 # reload while the remote runs. TAP.
 #
 # Env: RPMSG_ECHO_N (messages of the long echo runs, default 10000),
+# RPMSG_FAULT_N (messages under fault injection, default 3000: each costs about
+# 5 faults, each fault one or two bus timeouts),
 # RPMSG_ECHO_ADDR (the remote's unannounced echo endpoint, default 0x400),
 # RPMSG_FLIP_EVERY (cable fault injection period, default 1000),
 # RPMSG_RECOVER_S (default 15).
@@ -19,6 +21,7 @@
 . "$(dirname "$0")/rproc-lib.sh"
 
 N=${RPMSG_ECHO_N:-$(scaled 10000)}
+NF=${RPMSG_FAULT_N:-$(scaled 3000)}
 ECHO=${RPMSG_ECHO_ADDR:-0x400}
 FLIP=${RPMSG_FLIP_EVERY:-1000}
 RECOVER_S=${RPMSG_RECOVER_S:-15}
@@ -126,8 +129,8 @@ FLIPF=$(find /sys/kernel/debug/pbus-cable -name flip_every 2>/dev/null | head -1
 if [ -n "$FLIPF" ]; then
 	errs=$(rpmsg_stat bus_errors)
 	echo "$FLIP" > "$FLIPF"
-	assert_cmd "flip_every=$FLIP: $N echoes, none lost, duplicated or corrupted" \
-		rpmsg-echo echo -d "$ECHO" -n "$N" -s 496 -w 4 -t 20
+	assert_cmd "flip_every=$FLIP: $NF echoes, none lost, duplicated or corrupted" \
+		rpmsg-echo echo -d "$ECHO" -n "$NF" -s 496 -w 4 -t 20
 	echo 0 > "$FLIPF"
 	diag "transport bus errors during the faults: $(($(rpmsg_stat bus_errors) - errs))"
 	assert_cmd "remote still running after the faults" state_is running
