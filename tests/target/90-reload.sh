@@ -70,7 +70,16 @@ snapshot() {
 	sleep 1
 	S_SLAB=$(meminfo Slab) S_SUNREC=$(meminfo SUnreclaim) S_VM=$(meminfo VmallocUsed)
 	S_CHIPS=$(ls /sys/bus/gpio/devices 2>/dev/null | wc -l)
+	# a previous test's deferred teardown may still remove a device: wait until
+	# the count holds for a second (at most 10 s)
 	S_DEVS=$(find /sys/devices -name uevent 2>/dev/null | wc -l)
+	t_i=0
+	while [ $t_i -lt 10 ]; do
+		sleep 1
+		t_d=$(find /sys/devices -name uevent 2>/dev/null | wc -l)
+		[ "$t_d" = "$S_DEVS" ] && break
+		S_DEVS=$t_d t_i=$((t_i + 1))
+	done
 	S_DBG=$(find $DBG -maxdepth 2 -type d 2>/dev/null | wc -l)
 	S_RPROC=$(ls /sys/class/remoteproc 2>/dev/null | wc -l)
 }
