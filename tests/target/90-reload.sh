@@ -193,7 +193,12 @@ assert_cmd "no /dev/pbus nodes left" sh -c '! ls /dev/pbus/* >/dev/null 2>&1'
 snapshot
 diag "after:    Slab $S_SLAB kB, SUnreclaim $S_SUNREC kB, VmallocUsed $S_VM kB, gpio devices $S_CHIPS, devices $S_DEVS, debugfs dirs $S_DBG, remoteprocs $S_RPROC"
 assert_eq "gpio devices back to the baseline" "$B_CHIPS" "$S_CHIPS"
-assert_eq "devices back to the baseline" "$B_DEVS" "$S_DEVS"
+# a leak adds devices; one fewer is another test's device going away late
+if [ "$S_DEVS" -le "$B_DEVS" ]; then
+	ok "devices back to the baseline ($S_DEVS, baseline $B_DEVS)"
+else
+	not_ok "devices back to the baseline (expected <= $B_DEVS, got $S_DEVS)"
+fi
 assert_eq "debugfs dirs back to the baseline" "$B_DBG" "$S_DBG"
 assert_eq "remoteprocs back to the baseline" "$B_RPROC" "$S_RPROC"
 # The first cycles fill slab caches (each load order takes other paths) and
