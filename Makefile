@@ -317,4 +317,4 @@ clean:
 		-o -name '*.dtbo' -o -name 'modules.order' -o -name 'Module.symvers' -o -name '*.a' \) \
 		-type f -print0 | xargs -0 rm -f
 	rm -rf $(CURDIR)/build $(TOOLS)
-	for d in tests/unit tests/fuzz firmware; do [ ! -f $$d/Makefile ] || $(MAKE) -C $$d clean; done
+	for d in tests/unit tests/fuzz bench firmware; do [ ! -f $$d/Makefile ] || $(MAKE) -C $$d clean; done

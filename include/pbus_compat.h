@@ -8,8 +8,22 @@
 #define _PBUS_COMPAT_H
 
 #include <linux/version.h>
+#include <linux/crc32.h>
 #include <linux/device.h>
 #include <linux/platform_device.h>
+
+/*
+ * CRC-32C, raw update (no inversion). Up to 6.13 crc32c() is libcrc32c: a
+ * module calling the crypto API through a tfm. __crc32c_le() is the same
+ * CRC in vmlinux (lib/crc32.c, exported on 6.1 and 6.12): no module to
+ * load, callable from the slave's hard IRQ handler. 6.14 made crc32c() that
+ * library function itself.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 14, 0)
+#define pbus_compat_crc32c(crc, p, len)	crc32c(crc, p, len)
+#else
+#define pbus_compat_crc32c(crc, p, len)	__crc32c_le(crc, p, len)
+#endif
 
 /*
  * 6.11: platform_driver.remove returns void (6.3..6.10 had remove_new).

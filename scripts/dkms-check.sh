@@ -54,7 +54,7 @@ mkdir -p "$SRC" "$TREE"
 # What `dkms add` would copy from a clean checkout: sources only, no build products.
 rsync -a --exclude=/.git --exclude=/.cache --exclude=/build --exclude='*.o' --exclude='*.ko' \
 	--exclude='*.mod' --exclude='*.mod.c' --exclude='.*.cmd' --exclude=modules.order \
-	--exclude=Module.symvers --exclude='*.dtbo' --exclude='/tests/fuzz/out' --exclude='/tests/unit/out' \
+	--exclude=Module.symvers --exclude='*.dtbo' --exclude='/tests/fuzz/out' --exclude='/tests/unit/out' --exclude='/bench/out' \
 	"$TOP/" "$SRC/"
 
 # Private everything: trees by option, a signing key (if dkms finds sign-file) in $T.

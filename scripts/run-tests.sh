@@ -8,7 +8,8 @@ HOST=1 TGT=1
 usage() {
 	cat <<USAGE
 usage: [TARGET=user@host [SSH_PORT=22]] $0 [--no-host] [--no-target]
-  host:   make -C tests/unit check, make -C tests/fuzz check (when their Makefiles exist),
+  host:   make -C tests/unit check, make -C tests/fuzz check, make -C bench check (the
+          protocol fault campaign, short run) (when their Makefiles exist),
           scripts/check-dts.sh, scripts/check-config.sh against the armmp kernel config,
           scripts/check-config-tree.sh (fragment + Pi defconfig of a source tree),
           scripts/dkms-check.sh (a real cross DKMS build of dkms.conf),
@@ -38,7 +39,7 @@ LOG=$(mktemp)
 trap 'rm -f "$LOG"' EXIT
 
 if [ $HOST = 1 ]; then
-	for d in tests/unit tests/fuzz; do
+	for d in tests/unit tests/fuzz bench; do
 		if [ ! -f "$TOP/$d/Makefile" ]; then
 			echo "run-tests: $d: no Makefile, skipped"; S=$((S + 1)); continue
 		fi

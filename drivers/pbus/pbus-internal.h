@@ -14,6 +14,8 @@
 #include <linux/pbus.h>
 #include <uapi/linux/pbus.h>
 
+#include "pbus_proto.h"
+
 struct cdev;
 struct dentry;
 struct gpio_desc;
@@ -50,7 +52,11 @@ struct pbus_range {
  * @name: bus name, DT label or dev_name()
  * @lock: serialises the wire, the link state and the stats
  * @dead: set under @lock at unbind; every entry point then fails -ENODEV
- * @link_up: the remote answered the last link-up sequence
+ * @xs: link state of the transfer engine, pbus_xfer_run(): link_up (the
+ *	remote answered the last link-up sequence), tag of the next frame,
+ *	epoch (remote's PBUS_REG_EPOCH as last read, 0 while unknown),
+ *	retries per frame, max_payload (remote's PBUS_REG_MAX_PAYLOAD,
+ *	capped), cur_payload (adaptive), clean_frames
  * @data: D0..D7
  * @rd: D0..D7 then ACK, read in one array op
  * @rw: RW line (1 = slave drives the data lines)
@@ -65,13 +71,8 @@ struct pbus_range {
  * @data_val: last value driven on the data lines
  * @spin_us: busy-poll phase of a handshake wait
  * @timeout_us: bound of a handshake wait
- * @retries: retries per frame
  * @proto_version: remote's PBUS_REG_VERSION
  * @window_size: remote's PBUS_REG_WINDOW_SIZE
- * @max_payload: remote's PBUS_REG_MAX_PAYLOAD, capped
- * @cur_payload: adaptive frame payload
- * @clean_frames: frames since the last error or payload change
- * @tag: tag of the next frame
  * @scratch: buffer for pbus_master_read()
  * @stats: counters, under @lock
  * @irq: Linux IRQ of @irq_gpio, 0 if none
@@ -94,7 +95,7 @@ struct pbus {
 
 	struct mutex lock;		/* wire, link state, stats */
 	bool dead;
-	bool link_up;
+	struct pbus_xfer_state xs;
 
 	struct gpio_descs *data;
 	struct gpio_desc *rd[PBUS_RD_LINES];
@@ -112,14 +113,9 @@ struct pbus {
 
 	u32 spin_us;
 	u32 timeout_us;
-	u32 retries;
 
 	u32 proto_version;
 	u32 window_size;
-	u32 max_payload;
-	u32 cur_payload;
-	unsigned int clean_frames;
-	u8 tag;
 	u8 *scratch;
 
 	struct pbus_ioc_stats stats;

@@ -20,6 +20,7 @@
 #include <linux/module.h>
 #include <linux/of.h>
 #include <linux/platform_device.h>
+#include <linux/random.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -36,8 +37,6 @@
 #define PBUS_DEF_RETRIES	8
 /* Above the remote's default idle timeout (100 ms): see the probe. */
 #define PBUS_PROBE_SETTLE_MS	250
-/* Clean frames before the adaptive payload doubles again. */
-#define PBUS_CLEAN_TO_GROW	16
 /* Bounds of the resync sequence. */
 #define PBUS_SETTLE_TRIES	8
 #define PBUS_RESYNC_TRIES	3
@@ -246,9 +245,13 @@ static const struct pbus_link_ops pbus_link_ops = {
  * Frames, resync, link-up. All with bus->lock held.
  */
 
-/* One frame, no retry. Returns a PBUS_XR_* result. */
+/*
+ * One frame, no retry. Returns a PBUS_XR_* result. @retry: an earlier
+ * attempt of this write may have run (pbus_write_in_doubt()); @epoch: the
+ * remote's epoch when that attempt went out.
+ */
 static int pbus_frame_once(struct pbus *bus, bool write, u32 addr, u8 *buf,
-			   u16 len)
+			   u16 len, bool retry, u32 epoch)
 {
 	int r;
 
@@ -257,16 +260,15 @@ static int pbus_frame_once(struct pbus *bus, bool write, u32 addr, u8 *buf,
 		return PBUS_XR_LINK;
 	bus->rewrite_all = true;
 	if (write)
-		r = pbus_master_write(&pbus_link_ops, bus, bus->tag, addr, buf,
-				      len);
+		r = pbus_master_write(&pbus_link_ops, bus, bus->xs.tag, addr, buf,
+				      len, retry, epoch);
 	else
-		r = pbus_master_read(&pbus_link_ops, bus, bus->tag, addr, buf,
+		r = pbus_master_read(&pbus_link_ops, bus, bus->xs.tag, addr, buf,
 				     len, bus->scratch);
-	trace_pbus_frame(bus->name, write, bus->tag, addr, len, r);
+	trace_pbus_frame(bus->name, write, bus->xs.tag, addr, len, r);
 
 	switch (r) {
 	case PBUS_XR_OK:
-		bus->tag++;
 		bus->stats.frames++;
 		if (write)
 			bus->stats.bytes_written += len;
@@ -292,9 +294,25 @@ static int pbus_reg_read_once(struct pbus *bus, u32 reg, u32 *val)
 	int r;
 
 	r = pbus_frame_once(bus, false, PBUS_REG_BASE + reg, (u8 *)&v,
-			    sizeof(v));
+			    sizeof(v), false, 0);
 	if (r == PBUS_XR_OK)
 		*val = le32_to_cpu(v);
+	return r;
+}
+
+/*
+ * A register read on a link just resynced: a CRC or status error is no
+ * reason to give the link up (as for MAGIC below), a timeout is.
+ */
+static int pbus_reg_read_tries(struct pbus *bus, u32 reg, u32 *val)
+{
+	int i, r = PBUS_XR_LINK;
+
+	for (i = 0; i < PBUS_RESYNC_TRIES; i++) {
+		r = pbus_reg_read_once(bus, reg, val);
+		if (r == PBUS_XR_OK || r == PBUS_XR_LINK)
+			break;
+	}
 	return r;
 }
 
@@ -332,12 +350,8 @@ static int pbus_resync_once(struct pbus *bus)
 	if (pbus_master_abort(&pbus_link_ops, bus, NULL))
 		return -ETIMEDOUT;
 
-	/* The link is back once MAGIC reads; a CRC error is no reason to doubt it. */
-	for (i = 0; i < PBUS_RESYNC_TRIES; i++) {
-		r = pbus_reg_read_once(bus, PBUS_REG_MAGIC, &magic);
-		if (r == PBUS_XR_OK || r == PBUS_XR_LINK)
-			break;
-	}
+	/* The link is back once MAGIC reads. */
+	r = pbus_reg_read_tries(bus, PBUS_REG_MAGIC, &magic);
 	if (r != PBUS_XR_OK)
 		return r == PBUS_XR_LINK ? -ETIMEDOUT : -EIO;
 	if (magic != PBUS_MAGIC) {
@@ -358,40 +372,46 @@ static int pbus_resync_locked(struct pbus *bus)
 		if (!ret)
 			break;
 	}
-	if (ret && bus->link_up)
+	if (ret && bus->xs.link_up)
 		dev_warn(bus->dev, "remote lost (%d)\n", ret);
-	bus->link_up = !ret;
+	bus->xs.link_up = !ret;
 	return ret;
 }
 
-/* Resync and read the remote's parameters. */
+/*
+ * Resync and read the remote's parameters, its epoch too: write retries
+ * carry it (docs/protocol.md, "Exactly once").
+ */
 static int pbus_link_up_locked(struct pbus *bus)
 {
-	u32 version, window, maxp;
+	u32 version, window, maxp, epoch;
 	int ret;
 
 	ret = pbus_resync_locked(bus);
 	if (ret)
 		return ret;
-	if (pbus_reg_read_once(bus, PBUS_REG_VERSION, &version) ||
-	    pbus_reg_read_once(bus, PBUS_REG_WINDOW_SIZE, &window) ||
-	    pbus_reg_read_once(bus, PBUS_REG_MAX_PAYLOAD, &maxp)) {
-		bus->link_up = false;
+	if (pbus_reg_read_tries(bus, PBUS_REG_VERSION, &version) ||
+	    pbus_reg_read_tries(bus, PBUS_REG_WINDOW_SIZE, &window) ||
+	    pbus_reg_read_tries(bus, PBUS_REG_MAX_PAYLOAD, &maxp) ||
+	    pbus_reg_read_tries(bus, PBUS_REG_EPOCH, &epoch)) {
+		bus->xs.link_up = false;
 		return -EIO;
 	}
 	if (version != PBUS_PROTO_VERSION)
 		dev_warn(bus->dev, "remote speaks protocol %u, we speak %u\n",
 			 version, PBUS_PROTO_VERSION);
-	if (maxp < PBUS_MIN_PAYLOAD) {
-		dev_err(bus->dev, "remote max payload %u too small\n", maxp);
-		bus->link_up = false;
+	if (maxp < PBUS_MIN_PAYLOAD || !epoch) {
+		dev_err(bus->dev, "remote max payload %u or epoch %u invalid\n",
+			maxp, epoch);
+		bus->xs.link_up = false;
 		return -EPROTO;
 	}
+	bus->xs.epoch = epoch;
 	bus->proto_version = version;
 	bus->window_size = window;
-	bus->max_payload = min_t(u32, maxp, PBUS_MAX_PAYLOAD);
-	bus->cur_payload = bus->max_payload;
-	bus->clean_frames = 0;
+	bus->xs.max_payload = min_t(u32, maxp, PBUS_MAX_PAYLOAD);
+	bus->xs.cur_payload = bus->xs.max_payload;
+	bus->xs.clean_frames = 0;
 	return 0;
 }
 
@@ -411,74 +431,76 @@ static int pbus_xr_to_errno(int r)
 		return -EMSGSIZE;
 	case PBUS_XR_RO:
 		return -EPERM;
+	case PBUS_XR_RESET:
+		/* The remote was reset; the write may have run before. */
+		return -ECONNRESET;
+	case PBUS_XR_NOTCONN:
+		return -ENOTCONN;
 	default:
 		return -EIO;
 	}
 }
 
+/*
+ * The transfer engine's ops: frames, link-up and resync over the GPIOs.
+ * The engine's @tag is bus->xs.tag, which pbus_frame_once() sends.
+ */
+static int pbus_xfer_frame(void *ctx, bool write, u8 tag, u32 addr, u8 *buf,
+			   u16 len, bool retry, u32 epoch)
+{
+	return pbus_frame_once(ctx, write, addr, buf, len, retry, epoch);
+}
+
+static int pbus_xfer_link_up(void *ctx)
+{
+	return pbus_link_up_locked(ctx);
+}
+
+static int pbus_xfer_resync(void *ctx)
+{
+	return pbus_resync_locked(ctx);
+}
+
+static void pbus_xfer_backoff(void *ctx)
+{
+	usleep_range(100, 200);
+}
+
+static void pbus_xfer_retried(void *ctx, u32 attempt, int r)
+{
+	struct pbus *bus = ctx;
+
+	bus->stats.retries++;
+	if (r)
+		trace_pbus_retry(bus->name, attempt, r, bus->xs.cur_payload);
+}
+
+static const struct pbus_xfer_ops pbus_xfer_ops = {
+	.frame = pbus_xfer_frame,
+	.link_up = pbus_xfer_link_up,
+	.resync = pbus_xfer_resync,
+	.backoff = pbus_xfer_backoff,
+	.retried = pbus_xfer_retried,
+};
+
+/*
+ * The retry and exactly-once policy (docs/protocol.md) lives in the core,
+ * pbus_xfer_run(); this maps its result to an errno.
+ */
 static int pbus_xfer_locked(struct pbus *bus, bool write, u32 addr, u8 *buf,
 			    size_t len)
 {
-	unsigned int attempt = 0;
-	u16 n;
+	bool doubt;
 	int r;
 
-	if (!bus->link_up && pbus_link_up_locked(bus))
-		return -ENOTCONN;
-
-	while (len) {
-		/* A resync that failed used up an attempt; try it again. */
-		if (!bus->link_up) {
-			if (attempt >= bus->retries)
-				return -ENOTCONN;
-			attempt++;
-			bus->stats.retries++;
-			if (pbus_link_up_locked(bus))
-				continue;
-		}
-		n = min_t(size_t, len, bus->cur_payload);
-		r = pbus_frame_once(bus, write, addr, buf, n);
-		if (r == PBUS_XR_OK) {
-			addr += n;
-			buf += n;
-			len -= n;
-			attempt = 0;
-			if (++bus->clean_frames >= PBUS_CLEAN_TO_GROW &&
-			    bus->cur_payload < bus->max_payload) {
-				bus->cur_payload = min(bus->cur_payload * 2,
-						       bus->max_payload);
-				bus->clean_frames = 0;
-			}
-			continue;
-		}
-		if (!pbus_xfer_retryable(r) || attempt >= bus->retries) {
-			dev_dbg(bus->dev, "%s 0x%08x+%u failed: %d\n",
-				write ? "write" : "read", addr, n, r);
-			return pbus_xr_to_errno(r);
-		}
-		attempt++;
-		bus->stats.retries++;
-		bus->clean_frames = 0;
-		trace_pbus_retry(bus->name, attempt, r, bus->cur_payload);
-
-		switch (r) {
-		case PBUS_XR_LINK:
-			/* On failure link_up is false: the loop retries it. */
-			pbus_resync_locked(bus);
-			fallthrough;
-		case PBUS_XR_CRC:
-			/* Noisy link: shorter frames fail less often. */
-			bus->cur_payload = max_t(u32, bus->cur_payload / 2,
-						 PBUS_MIN_PAYLOAD);
-			break;
-		case PBUS_XR_BUSY:
-			usleep_range(100, 200);
-			break;
-		default:
-			break;
-		}
-	}
-	return 0;
+	r = pbus_xfer_run(&pbus_xfer_ops, bus, &bus->xs, write, addr, buf, len,
+			  &doubt);
+	if (r == PBUS_XR_OK)
+		return 0;
+	dev_dbg(bus->dev, "%s 0x%08x+%zu failed: %d%s\n",
+		write ? "write" : "read", addr, len, r,
+		doubt ? " (may have run)" : "");
+	return pbus_xr_to_errno(r);
 }
 
 /* Entry point of every transfer: checks, bus lock, stats of failures. */
@@ -517,6 +539,8 @@ int pbus_resync_reset(struct pbus *bus, bool pulse)
 			ret = -EOPNOTSUPP;
 			goto out;
 		}
+		/* A new epoch: not known until the link-up below reads it. */
+		bus->xs.epoch = 0;
 		gpiod_set_value_cansleep(bus->reset, 1);
 		usleep_range(1000, 1500);
 		gpiod_set_value_cansleep(bus->reset, 0);
@@ -538,8 +562,8 @@ void pbus_get_info(struct pbus *bus, struct pbus_ioc_info *info)
 	mutex_lock(&bus->lock);
 	info->proto_version = bus->proto_version;
 	info->window_size = bus->window_size;
-	info->max_payload = bus->cur_payload;
-	if (bus->link_up && !bus->dead)
+	info->max_payload = bus->xs.cur_payload;
+	if (bus->xs.link_up && !bus->dead)
 		info->flags |= PBUS_INFO_LINK_UP;
 	if (bus->multi)
 		info->flags |= PBUS_INFO_SET_MULTIPLE;
@@ -731,12 +755,18 @@ EXPORT_SYMBOL_GPL(pbus_read);
  * @buf: source
  * @len: bytes; split into frames as needed
  *
- * Sleeps; takes the bus lock. A write retried after a lost status is
- * recognised by the remote and not executed twice. Kernel users are not
- * bound by the claims of the char device.
+ * Sleeps; takes the bus lock. Each frame runs exactly once, or the call
+ * fails (docs/protocol.md, "Exactly once"): a write retried after a lost
+ * answer is recognised by the remote and not executed twice. On an error
+ * the frames before the failing one have run; the failing one may have run
+ * if the remote was reset meanwhile (-ECONNRESET) or the retries ran out
+ * with its outcome unknown. -ECONNRESET always means a real reset of the
+ * remote: during the write, or (unseen by the host) before it with no
+ * other write in between. Kernel users are not bound by the claims of the char device.
  *
  * Return: 0 or an error as for pbus_read(), plus -EPERM for a read-only
- * location.
+ * location and -ECONNRESET when the remote was reset and cannot tell
+ * whether the write ran.
  */
 int pbus_write(struct pbus *bus, u32 addr, const void *buf, size_t len)
 {
@@ -880,7 +910,7 @@ u32 pbus_remote_window_size(struct pbus *bus)
 	u32 size;
 
 	mutex_lock(&bus->lock);
-	if (!bus->link_up && !bus->dead)
+	if (!bus->xs.link_up && !bus->dead)
 		pbus_link_up_locked(bus);
 	size = bus->window_size;
 	mutex_unlock(&bus->lock);
@@ -980,12 +1010,13 @@ static int pbus_info_show(struct seq_file *s, void *unused)
 	seq_printf(s, "link_up %u\n", !!(info.flags & PBUS_INFO_LINK_UP));
 	seq_printf(s, "proto_version %u\n", info.proto_version);
 	seq_printf(s, "window_size %u\n", info.window_size);
-	seq_printf(s, "max_payload %u\n", bus->max_payload);
+	seq_printf(s, "max_payload %u\n", bus->xs.max_payload);
 	seq_printf(s, "cur_payload %u\n", info.max_payload);
 	seq_printf(s, "set_multiple %u\n", bus->multi);
 	seq_printf(s, "spin_us %u\n", bus->spin_us);
 	seq_printf(s, "timeout_us %u\n", bus->timeout_us);
-	seq_printf(s, "retries %u\n", bus->retries);
+	seq_printf(s, "retries %u\n", bus->xs.retries);
+	seq_printf(s, "epoch 0x%08x\n", bus->xs.epoch);
 	seq_printf(s, "irq %d\n", bus->irq);
 	seq_printf(s, "reset_line %u\n", !!bus->reset);
 	mutex_lock(&bus->range_lock);
@@ -1139,21 +1170,23 @@ static int pbus_master_probe(struct platform_device *pdev)
 
 	bus->spin_us = PBUS_DEF_SPIN_US;
 	bus->timeout_us = PBUS_DEF_TIMEOUT_US;
-	bus->retries = PBUS_DEF_RETRIES;
+	bus->xs.retries = PBUS_DEF_RETRIES;
+	/* Not the tag a previous host left in the remote's duplicate memory. */
+	bus->xs.tag = (u8)get_random_u32();
 	device_property_read_u32(dev, "pbus,spin-us", &bus->spin_us);
 	device_property_read_u32(dev, "pbus,timeout-us", &bus->timeout_us);
-	device_property_read_u32(dev, "pbus,retries", &bus->retries);
+	device_property_read_u32(dev, "pbus,retries", &bus->xs.retries);
 	if (bus->timeout_us < 1 || bus->timeout_us > USEC_PER_SEC ||
-	    bus->spin_us > bus->timeout_us || bus->retries > 100) {
+	    bus->spin_us > bus->timeout_us || bus->xs.retries > 100) {
 		ret = dev_err_probe(dev, -EINVAL,
 				    "bad pbus,spin-us/timeout-us/retries\n");
 		goto err_put;
 	}
-	bus->max_payload = PBUS_MIN_PAYLOAD;
-	bus->cur_payload = PBUS_MIN_PAYLOAD;
+	bus->xs.max_payload = PBUS_MIN_PAYLOAD;
+	bus->xs.cur_payload = PBUS_MIN_PAYLOAD;
 
-	/* Read frames: payload + status + CRC. */
-	bus->scratch = kmalloc(PBUS_MAX_PAYLOAD + 3, GFP_KERNEL);
+	/* Read answers: status + payload + CRC-32C. */
+	bus->scratch = kmalloc(PBUS_MAX_PAYLOAD + 1 + PBUS_CRC_LEN, GFP_KERNEL);
 	if (!bus->scratch) {
 		ret = -ENOMEM;
 		goto err_put;
@@ -1181,7 +1214,7 @@ static int pbus_master_probe(struct platform_device *pdev)
 	else
 		dev_info(dev, "remote v%u, window %u bytes, payload %u%s\n",
 			 bus->proto_version, bus->window_size,
-			 bus->max_payload,
+			 bus->xs.max_payload,
 			 bus->multi ? "" : ", per-line data writes");
 
 	ret = pbus_master_irq(bus);
@@ -1220,7 +1253,7 @@ static void pbus_master_do_remove(struct platform_device *pdev)
 	/* Wait for a transfer in flight; the lines go away after us. */
 	mutex_lock(&bus->lock);
 	WRITE_ONCE(bus->dead, true);
-	bus->link_up = false;
+	bus->xs.link_up = false;
 	/* Gone for good: leave the data lines to whoever binds next. */
 	if (bus->data_out && pbus_data_dir(bus, false))
 		dev_warn(bus->dev, "cannot release the data lines\n");

@@ -64,6 +64,7 @@
 #include <linux/of_platform.h>
 #include <linux/platform_device.h>
 #include <linux/property.h>
+#include <linux/random.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -296,6 +297,9 @@ static int pbus_slave_core_read(struct pbus_slave *s, u32 off, u32 *val)
 	case PBUS_REG_SCRATCH:
 		*val = s->scratch;
 		break;
+	case PBUS_REG_EPOCH:
+		*val = s->sm.epoch;
+		break;
 	default:
 		return PBUS_ST_ADDR;
 	}
@@ -309,6 +313,7 @@ static int pbus_slave_core_write_check(u32 off)
 	case PBUS_REG_VERSION:
 	case PBUS_REG_WINDOW_SIZE:
 	case PBUS_REG_MAX_PAYLOAD:
+	case PBUS_REG_EPOCH:
 		return PBUS_ST_RO;
 	case PBUS_REG_IRQ_STATUS:
 	case PBUS_REG_IRQ_ENABLE:
@@ -796,11 +801,20 @@ static irqreturn_t pbus_slave_strobe_thread(int irq, void *data)
 	return IRQ_HANDLED;
 }
 
-/* RESET: drop the frame, release the lines, re-align ACK, tell the user. */
+/*
+ * RESET: as after probe (docs/protocol.md): frame dropped, duplicate
+ * memory forgotten, a new epoch (the core's next one: no random source
+ * here, this may run in hard IRQ context), IRQ_STATUS/IRQ_ENABLE/SCRATCH
+ * cleared; then release the lines, re-align ACK, tell the user.
+ */
 static void pbus_slave_reset_sm_locked(struct pbus_slave *s)
 {
 	lockdep_assert_held(&s->lock);
-	pbus_slave_reset(&s->sm);
+	pbus_slave_restart(&s->sm);
+	s->irq_status = 0;
+	s->irq_enable = 0;
+	s->scratch = 0;
+	pbus_slave_update_irq_locked(s);
 	s->pend = false;
 	s->stats.resets++;
 	if (s->ops && s->ops->reset)
@@ -1196,6 +1210,7 @@ static int pbus_slave_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "frame_errors %u\n", cnt.frame_errors);
 	seq_printf(m, "dup_writes %u\n", cnt.dup_writes);
 	seq_printf(m, "aborts %u\n", cnt.aborts);
+	seq_printf(m, "reset_refused %u\n", cnt.reset_refused);
 	seq_printf(m, "idle_timeouts %u\n", st.idle_timeouts);
 	seq_printf(m, "resets %u\n", st.resets);
 	seq_printf(m, "edges %llu\n", st.edges);
@@ -1210,12 +1225,13 @@ static int pbus_slave_state_show(struct seq_file *m, void *unused)
 {
 	struct pbus_slave *s = m->private;
 	enum pbus_slave_state state;
-	u32 status, enable;
+	u32 status, enable, epoch;
 	bool strobe, driving, irq, user;
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&s->lock, flags);
 	state = s->sm.state;
+	epoch = s->sm.epoch;
 	strobe = s->strobe_level;
 	driving = s->driving;
 	status = s->irq_status;
@@ -1237,6 +1253,7 @@ static int pbus_slave_state_show(struct seq_file *m, void *unused)
 		   s->poll_us ? "thread-poll" : "hardirq");
 	seq_printf(m, "window_size %u\n", s->window_size);
 	seq_printf(m, "max_payload %u\n", s->max_payload);
+	seq_printf(m, "epoch 0x%08x\n", epoch);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(pbus_slave_state);
@@ -1504,11 +1521,12 @@ static int pbus_slave_probe(struct platform_device *pdev)
 	s->window = kvzalloc(s->window_size, GFP_KERNEL);
 	if (!s->window)
 		goto err_put;
-	s->sm_buf = kzalloc(s->max_payload + PBUS_CRC_LEN + 1, GFP_KERNEL);
+	s->sm_buf = kzalloc(s->max_payload + 1 + PBUS_CRC_LEN, GFP_KERNEL);
 	if (!s->sm_buf)
 		goto err_window;
+	/* A new epoch per probe: a host's retry from before cannot match it. */
 	pbus_slave_init(&s->sm, &pbus_slave_backend, s, s->sm_buf,
-			s->max_payload);
+			s->max_payload, get_random_u32());
 
 	platform_set_drvdata(pdev, s);
 	pbus_slave_debugfs_init(s);

@@ -5,12 +5,18 @@
  * Input byte 0 selects the mode, byte 1 a max_payload (slave) or a length
  * (master); the rest is the stream:
  *   mode even - slave: pairs (ctl, data); ctl bit 0 = RW, ctl == 0xfe
- *               resets the slave. After the stream: the slave must reach
- *               IDLE by an abort and then execute a good write and read.
+ *               resets the slave (idle timeout), 0xfd restarts it (RESET
+ *               line: a new epoch, never 0). After the stream: the slave
+ *               must reach IDLE by an abort and then execute a good write
+ *               and read.
  *   mode odd  - master: the fake link replays the stream as the slave's
- *               answers and as link-op results, for a write, a read and an
- *               abort. A read may return OK only if the replayed answer
- *               was [OK][payload][CRC over both] and buf then holds it.
+ *               answers and as link-op results, for a write (a retry
+ *               under an epoch from the input when the length is odd), a
+ *               read and an abort. A write may return OK only for
+ *               [OK][check over its header]; a read only if the replayed
+ *               answer was [OK][payload][CRC over header, status,
+ *               payload] and buf then holds it; a final error only if its
+ *               answer checked out for this header.
  * Buffers are heap-allocated to their exact size so ASan catches any
  * out-of-bounds access. Invariants abort() on violation.
  */
@@ -21,6 +27,8 @@
 #include "pbus_proto.h"
 
 #define WIN	256
+/* The slave's first epoch: the seed corpus's retries carry it. */
+#define FUZZ_EPOCH	0x600d0001u
 
 #define INVARIANT(c) do {						\
 	if (!(c)) {							\
@@ -88,21 +96,26 @@ static uint8_t fetch(struct pbus_slave_sm *sm)
 	return out;
 }
 
+/* A write frame, or a read request (header + CRC-8) when !payload. */
 static size_t mkframe(uint8_t *f, uint8_t cmd, uint8_t tag, uint32_t addr,
 		      uint16_t len, const uint8_t *payload)
 {
 	struct pbus_hdr h = { .cmd = cmd, .tag = tag, .addr = addr, .len = len };
 	size_t n = PBUS_HDR_LEN;
-	uint16_t crc;
+	uint32_t crc;
 
 	pbus_hdr_pack(&h, f);
-	if (payload) {
-		memcpy(f + n, payload, len);
-		n += len;
+	if (!payload) {
+		f[n++] = pbus_read_check(f);
+		return n;
 	}
-	crc = pbus_crc16(PBUS_CRC_INIT, f, n);
+	memcpy(f + n, payload, len);
+	n += len;
+	crc = pbus_crc_final(pbus_crc32c(PBUS_CRC_INIT, f, n));
+	f[n++] = crc;
 	f[n++] = crc >> 8;
-	f[n++] = crc & 0xff;
+	f[n++] = crc >> 16;
+	f[n++] = crc >> 24;
 	return n;
 }
 
@@ -110,9 +123,10 @@ static void fuzz_slave(uint16_t max, const uint8_t *d, size_t n)
 {
 	static struct mem m;
 	struct pbus_slave_sm sm;
-	size_t blen = (size_t)max + 3, i;
+	size_t blen = (size_t)max + 1 + PBUS_CRC_LEN, i;
 	uint8_t *sbuf = max ? malloc(blen) : NULL;
-	uint8_t f[PBUS_HDR_LEN + 8 + PBUS_CRC_LEN], p[8], out, rx[8 + 3];
+	uint8_t f[PBUS_HDR_LEN + 8 + PBUS_CRC_LEN], p[8], out;
+	uint8_t rx[PBUS_HDR_LEN + 8 + 1 + PBUS_CRC_LEN];
 	uint16_t len = max < 8 ? max : 8;
 	enum pbus_slave_action a;
 
@@ -120,12 +134,20 @@ static void fuzz_slave(uint16_t max, const uint8_t *d, size_t n)
 	m.sbuf = sbuf;
 	m.sbuf_len = sbuf ? blen : 0;
 	m.max = max;
-	pbus_slave_init(&sm, &mem_be, &m, sbuf, max);
-	INVARIANT(sm.state == PBUS_SS_IDLE);
+	pbus_slave_init(&sm, &mem_be, &m, sbuf, max, FUZZ_EPOCH);
+	INVARIANT(sm.state == PBUS_SS_IDLE && sm.epoch == FUZZ_EPOCH);
 
 	for (i = 0; i + 1 < n; i += 2) {
 		enum pbus_slave_state before = sm.state;
+		uint32_t epoch = sm.epoch;
 
+		if (d[i] == 0xfd) {
+			pbus_slave_restart(&sm);
+			INVARIANT(sm.state == PBUS_SS_IDLE && sm.fresh);
+			INVARIANT(!sm.last_valid);
+			INVARIANT(sm.epoch && sm.epoch != epoch);
+			continue;
+		}
 		if (d[i] == 0xfe) {
 			pbus_slave_reset(&sm);
 			INVARIANT(sm.state == PBUS_SS_IDLE);
@@ -146,6 +168,8 @@ static void fuzz_slave(uint16_t max, const uint8_t *d, size_t n)
 			INVARIANT(sm.state != PBUS_SS_TX);
 		}
 		INVARIANT(pbus_slave_busy(&sm) == (sm.state != PBUS_SS_IDLE));
+		/* Only a restart changes the epoch. */
+		INVARIANT(sm.epoch == epoch);
 	}
 
 	/* Never stuck: an abort (RW=1 strobe, RW=0 strobe) gets to IDLE. */
@@ -159,16 +183,20 @@ static void fuzz_slave(uint16_t max, const uint8_t *d, size_t n)
 	for (i = 0; i < len; i++)
 		p[i] = (uint8_t)(n + i * 31);
 	feed(&sm, f, mkframe(f, PBUS_CMD_WRITE, (uint8_t)(n ^ 0x55), 8, len, p));
-	INVARIANT(fetch(&sm) == PBUS_STATUS_ENCODE(PBUS_ST_OK));
+	rx[0] = fetch(&sm);
+	rx[1] = fetch(&sm);
+	INVARIANT(pbus_ack_decode(f, rx) == PBUS_XR_OK);
 	pbus_slave_strobe(&sm, false, 0xff, NULL);
 	INVARIANT(!memcmp(m.data + 8, p, len));
 	feed(&sm, f, mkframe(f, PBUS_CMD_READ, 1, 8, len, NULL));
-	for (i = 0; i < (size_t)len + 3; i++)
-		rx[i] = fetch(&sm);
+	for (i = 0; i < (size_t)len + 1 + PBUS_CRC_LEN; i++)
+		rx[PBUS_HDR_LEN + i] = fetch(&sm);
+	memcpy(rx, f, PBUS_HDR_LEN);
 	pbus_slave_strobe(&sm, false, 0xff, NULL);
-	INVARIANT(rx[0] == PBUS_STATUS_ENCODE(PBUS_ST_OK));
-	INVARIANT(!memcmp(rx + 1, p, len));
-	INVARIANT(pbus_crc16(PBUS_CRC_INIT, rx, (size_t)len + 3) == 0);
+	INVARIANT(rx[PBUS_HDR_LEN] == PBUS_STATUS_ENCODE(PBUS_ST_OK));
+	INVARIANT(!memcmp(rx + PBUS_HDR_LEN + 1, p, len));
+	INVARIANT(pbus_crc32c(PBUS_CRC_INIT, rx, PBUS_HDR_LEN + 1 +
+			      (size_t)len + PBUS_CRC_LEN) == PBUS_CRC_RESIDUE);
 	/* Reset from wherever: IDLE. */
 	feed(&sm, f, 3);
 	pbus_slave_reset(&sm);
@@ -247,13 +275,20 @@ static const struct pbus_link_ops rp_ops = {
 
 static int known_result(int r)
 {
-	return r <= PBUS_XR_OK && r >= PBUS_XR_RO;
+	return r <= PBUS_XR_OK && r >= PBUS_XR_RESET;
+}
+
+/* Read results that only an error answer of the remote can give. */
+static int final_answer(int r)
+{
+	return r == PBUS_XR_ADDR || r == PBUS_XR_RO || r == PBUS_XR_RESET ||
+	       r == PBUS_XR_BUSY;
 }
 
 static void fuzz_master(uint16_t len, const uint8_t *d, size_t n)
 {
 	struct replay r = { .d = d, .n = n };
-	size_t slen = (size_t)len + 3;
+	size_t slen = (size_t)len + 1 + PBUS_CRC_LEN;
 	uint8_t *buf = malloc(len ? len : 1);
 	uint8_t *scratch = malloc(slen);
 	uint8_t *wbuf = malloc(len ? len : 1);
@@ -264,23 +299,52 @@ static void fuzz_master(uint16_t len, const uint8_t *d, size_t n)
 	r.got = malloc(r.cap);
 	memset(wbuf, 0x5a, len ? len : 1);
 
-	res = pbus_master_write(&rp_ops, &r, 1, 0x1234, wbuf, len);
+	res = pbus_master_write(&rp_ops, &r, 1, 0x1234, wbuf, len, n & 1,
+				n ? (uint32_t)d[0] * 0x01010101u : 0);
 	INVARIANT(known_result(res));
 	if (!len)
 		INVARIANT(res == PBUS_XR_LEN && r.pos == 0);
-	if (res == PBUS_XR_OK)
-		INVARIANT(r.ngot == 1 &&
-			  r.got[0] == PBUS_STATUS_ENCODE(PBUS_ST_OK));
+	if (len && res != PBUS_XR_LINK && res != PBUS_XR_STATUS) {
+		/*
+		 * OK (or a final error) only for [status][its check over this
+		 * very header].
+		 */
+		struct pbus_hdr h = { n & 1 ? PBUS_CMD_WRITE_RETRY :
+				      PBUS_CMD_WRITE, 1, 0x1234, len };
+		uint8_t hb[PBUS_HDR_LEN];
+
+		pbus_hdr_pack(&h, hb);
+		INVARIANT(r.ngot == PBUS_ACK_LEN &&
+			  pbus_status_to_xr(pbus_status_decode(r.got[0])) == res &&
+			  r.got[1] == pbus_ack_check(hb, r.got[0]));
+	}
 
 	r.ngot = 0;
 	memset(buf, 0xcc, len ? len : 1);
 	res = pbus_master_read(&rp_ops, &r, 2, 0x1234, buf, len, scratch);
 	INVARIANT(known_result(res));
+	if (len && (final_answer(res) || res == PBUS_XR_LEN ||
+		    (res == PBUS_XR_CRC &&
+		     r.got[0] != PBUS_STATUS_ENCODE(PBUS_ST_OK)))) {
+		/* A final error only for [status][CRC-32C over header + status]. */
+		struct pbus_hdr h = { PBUS_CMD_READ, 2, 0x1234, len };
+		uint8_t hb[PBUS_HDR_LEN];
+
+		pbus_hdr_pack(&h, hb);
+		INVARIANT(r.ngot == PBUS_RD_ERR_LEN &&
+			  pbus_read_err_decode(hb, r.got) == res);
+	}
 	if (res == PBUS_XR_OK) {
 		/* The slave's answer really was [OK][payload][good CRC]. */
 		INVARIANT(len && r.ngot == slen);
+		struct pbus_hdr h = { PBUS_CMD_READ, 2, 0x1234, len };
+		uint8_t hb[PBUS_HDR_LEN];
+		uint32_t c;
+
+		pbus_hdr_pack(&h, hb);
 		INVARIANT(r.got[0] == PBUS_STATUS_ENCODE(PBUS_ST_OK));
-		INVARIANT(pbus_crc16(PBUS_CRC_INIT, r.got, slen) == 0);
+		c = pbus_crc32c(PBUS_CRC_INIT, hb, PBUS_HDR_LEN);
+		INVARIANT(pbus_crc32c(c, r.got, slen) == PBUS_CRC_RESIDUE);
 		INVARIANT(!memcmp(buf, r.got + 1, len));
 	} else if (len) {
 		size_t i;

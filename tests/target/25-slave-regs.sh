@@ -3,8 +3,10 @@
 # pbus slave end core registers, read and written by the master end through
 # /dev/pbus/<name>: MAGIC/VERSION/WINDOW_SIZE/MAX_PAYLOAD values, read-only
 # registers refuse writes, SCRATCH read/write, IRQ_STATUS write-1-to-clear
-# with bits raised through the slave's debugfs "raise_irq", refused
-# addresses (outside the window, unaligned or unknown registers). TAP output.
+# with bits raised through the slave's debugfs "raise_irq", EPOCH (non-zero,
+# read-only, what both ends' debugfs say, new after a RESET pulse, which
+# clears SCRATCH too), refused addresses (outside the window, unaligned or
+# unknown registers). TAP output.
 #
 # Needs: pbus.ko loaded with a master end wired to a slave end in the same
 # system (QEMU guest with the test cable), debugfs, pbusctl.
@@ -49,6 +51,8 @@ MAX_PAYLOAD=$((REG + 0x0c))
 IRQ_STATUS=$((REG + 0x10))
 IRQ_ENABLE=$((REG + 0x14))
 SCRATCH=$((REG + 0x18))
+EPOCH=$((REG + 0x1c))
+MDBG=/sys/kernel/debug/pbus/$(basename "$DEV")
 
 # peek ADDR [LEN]: the bytes read, space separated; fails like pbusctl
 peek() {
@@ -86,15 +90,15 @@ dmesg_mark
 # --- read-only registers --------------------------------------------------
 assert_eq "MAGIC reads 50 42 55 53" "50 42 55 53" "$(peek $MAGIC)"
 assert_eq "MAGIC as a word is 0x53554250" $((0x53554250)) "$(peek32 $MAGIC)"
-assert_eq "VERSION is 1" 1 "$(peek32 $VERSION)"
+assert_eq "VERSION is 2" 2 "$(peek32 $VERSION)"
 win=$(peek32 $WINDOW_SIZE)
 assert_eq "WINDOW_SIZE matches the slave" "$(state_get window_size)" "$win"
 info_win=$("$PBUSCTL" -d "$DEV" info 2>/dev/null | sed -n 's/^window_size //p')
 assert_eq "WINDOW_SIZE matches pbusctl info" "$win" "$info_win"
 assert_eq "MAX_PAYLOAD matches the slave" "$(state_get max_payload)" \
 	"$(peek32 $MAX_PAYLOAD)"
-assert_eq "all core registers in one 28-byte read" \
-	"50 42 55 53 01 00 00 00" "$(peek $MAGIC 28 | cut -d' ' -f1-8)"
+assert_eq "all core registers in one 32-byte read" \
+	"50 42 55 53 02 00 00 00" "$(peek $MAGIC 32 | cut -d' ' -f1-8)"
 
 refused "write to MAGIC refused" poke32 $MAGIC 0x11223344
 assert_eq "MAGIC unchanged after the refused write" "50 42 55 53" \
@@ -102,7 +106,22 @@ assert_eq "MAGIC unchanged after the refused write" "50 42 55 53" \
 refused "write to WINDOW_SIZE refused" poke32 $WINDOW_SIZE 16
 assert_eq "WINDOW_SIZE unchanged after the refused write" "$win" \
 	"$(peek32 $WINDOW_SIZE)"
-refused "write to VERSION refused" poke32 $VERSION 2
+refused "write to VERSION refused" poke32 $VERSION 3
+
+# --- EPOCH ----------------------------------------------------------------
+ep=$(peek32 $EPOCH)
+if [ -n "$ep" ] && [ "$ep" != 0 ]; then
+	ok "EPOCH reads non-zero ($(printf '0x%08x' "$ep"))"
+else
+	not_ok "EPOCH reads non-zero ('$ep')"
+fi
+assert_eq "EPOCH matches the slave" "$(state_get epoch)" "$(printf '0x%08x' "$ep")"
+assert_eq "EPOCH matches what the master read at link-up" \
+	"$(sed -n 's/^epoch //p' "$MDBG/info" 2>/dev/null)" "$(printf '0x%08x' "$ep")"
+refused "write to EPOCH refused" poke32 $EPOCH 1
+assert_eq "EPOCH unchanged after the refused write" "$ep" "$(peek32 $EPOCH)"
+assert_eq "the 32-byte read ends with EPOCH" "$(peek $EPOCH)" \
+	"$(peek $MAGIC 32 | cut -d' ' -f29-32)"
 
 # --- SCRATCH --------------------------------------------------------------
 assert_cmd "SCRATCH write 0x12345678" poke32 $SCRATCH 0x12345678
@@ -129,6 +148,23 @@ assert_eq "writing 0 to IRQ_STATUS clears nothing" 4 "$(peek32 $IRQ_STATUS)"
 poke32 $IRQ_STATUS 4
 assert_eq "IRQ_STATUS clear again" 0 "$(peek32 $IRQ_STATUS)"
 poke32 $IRQ_ENABLE 0
+
+# --- RESET: a new epoch, SCRATCH cleared (docs/protocol.md "RESET", "Epoch") -
+if [ "$(state_get user)" = 0 ] && grep -q '^reset_line 1' "$MDBG/info" 2>/dev/null &&
+   poke32 $SCRATCH 0x5a5a &&
+   "$PBUSCTL" -d "$DEV" reset --hard >/dev/null 2>&1; then
+	ep2=$(peek32 $EPOCH)
+	if [ -n "$ep2" ] && [ "$ep2" != 0 ] && [ "$ep2" != "$ep" ]; then
+		ok "RESET pulse: a new EPOCH ($(printf '0x%08x' "$ep") -> $(printf '0x%08x' "$ep2"))"
+	else
+		not_ok "RESET pulse: a new EPOCH ('$ep' -> '$ep2')"
+	fi
+	assert_eq "RESET pulse: the master read the new EPOCH" \
+		"$(printf '0x%08x' "$ep2")" "$(sed -n 's/^epoch //p' "$MDBG/info")"
+	assert_eq "RESET pulse: SCRATCH cleared" 0 "$(peek32 $SCRATCH)"
+else
+	skip "a user on the slave, no RESET line or the pulse refused: EPOCH after RESET not checked"
+fi
 
 # --- refused addresses ----------------------------------------------------
 if [ -n "$win" ] && [ "$win" -ge 8 ]; then

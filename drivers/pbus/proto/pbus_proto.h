@@ -12,25 +12,45 @@
 
 #include "pbus_types.h"
 
-#define PBUS_PROTO_VERSION	1
+#define PBUS_PROTO_VERSION	2
 
 /* Frame header: cmd, tag, addr (LE32), len (LE16). */
 #define PBUS_HDR_LEN		8
-#define PBUS_CRC_LEN		2
+/* A write retry's header goes on with the epoch of its original (LE32). */
+#define PBUS_EPOCH_LEN		4
+#define PBUS_HDR_MAX		(PBUS_HDR_LEN + PBUS_EPOCH_LEN)
+#define PBUS_CRC_LEN		4	/* CRC-32C, little-endian */
+#define PBUS_RD_CHECK_LEN	1	/* read request: CRC-8 over the header */
+#define PBUS_ACK_LEN		2	/* write answer: status, check */
+/* Read answer without payload (an error): status, CRC-32C. */
+#define PBUS_RD_ERR_LEN		(1 + PBUS_CRC_LEN)
 #define PBUS_CMD_MAGIC		0xa0
 #define PBUS_CMD_MAGIC_MASK	0xf0
 #define PBUS_CMD_WRITE		(PBUS_CMD_MAGIC | 0x1)
 #define PBUS_CMD_READ		(PBUS_CMD_MAGIC | 0x2)
+/*
+ * A write resent after an attempt whose outcome the host does not know,
+ * with the remote's epoch the host knew when it sent the original: a
+ * remote in another epoch (reset since) that has run no write since
+ * cannot know whether the original ran: it answers RESET, never runs it.
+ */
+#define PBUS_CMD_WRITE_RETRY	(PBUS_CMD_MAGIC | 0x9)
 
 /* Largest payload a frame can describe; a slave advertises its own limit. */
 #define PBUS_MAX_PAYLOAD	4096
 #define PBUS_MIN_PAYLOAD	16
 
 /*
- * CRC-16/CCITT-FALSE: poly 0x1021, MSB first, init 0xffff, no xorout; the
- * kernel build uses crc_itu_t() from lib/crc-itu-t.c, which is this CRC.
+ * CRC-32C (Castagnoli): reflected poly 0x82f63b78, init and xorout
+ * 0xffffffff, appended little-endian. pbus_crc32c() is the raw update
+ * (no xor): the kernel's crc32c() in kernel builds, a table elsewhere.
  */
-#define PBUS_CRC_INIT		0xffff
+#define PBUS_CRC_INIT		0xffffffffu
+#define PBUS_CRC_XOROUT		0xffffffffu
+/* Raw CRC register after data followed by its own (LE) CRC-32C. */
+#define PBUS_CRC_RESIDUE	0xb798b438u
+/* Check bytes of a write answer and a read request: CRC-8 poly 0x07, init 0xff. */
+#define PBUS_ACK_INIT		0xff
 
 /*
  * Status byte sent by the slave: low nibble is the code, high nibble its
@@ -46,6 +66,8 @@ enum pbus_status {
 	PBUS_ST_BUSY = 5,	/* backend busy: retry later */
 	PBUS_ST_RO = 6,		/* write to a read-only location */
 	PBUS_ST_IDLE = 7,	/* status read with no frame (abort/resync) */
+	/* A retried write reached a remote reset since: not run now. */
+	PBUS_ST_RESET = 8,
 };
 
 /* (code * 0x11) ^ 0xf0: code in both nibbles, high one complemented. */
@@ -62,13 +84,45 @@ int pbus_status_decode(u8 byte);
 #define PBUS_REG_IRQ_STATUS	0x10	/* W1C: pending attention bits */
 #define PBUS_REG_IRQ_ENABLE	0x14	/* RW: which bits drive the IRQ line */
 #define PBUS_REG_SCRATCH	0x18	/* RW: free for tests */
+#define PBUS_REG_EPOCH		0x1c	/* RO: new at init and RESET, never 0 */
 #define PBUS_REG_CORE_END	0x100
 /* 0x100..0xfff: registers of the slave's user (remote processor). */
 #define PBUS_REG_USER		0x100
 #define PBUS_REG_END		0x1000
 #define PBUS_MAGIC		0x53554250u	/* "PBUS" little-endian */
 
-u16 pbus_crc16(u16 crc, const u8 *buf, size_t len);
+/* Raw CRC-32C update; a frame's CRC is pbus_crc(). */
+u32 pbus_crc32c(u32 crc, const u8 *buf, size_t len);
+/* CRC-32C of @len bytes continuing @crc (start: PBUS_CRC_INIT), no xorout. */
+static inline u32 pbus_crc_final(u32 crc)
+{
+	return crc ^ PBUS_CRC_XOROUT;
+}
+
+/*
+ * Check byte of a write answer: CRC-8 over the header the remote received
+ * and the status byte. Binds the answer to the frame (tag, address,
+ * length) and makes OK at least 4 bit flips from any other answer.
+ */
+u8 pbus_ack_check(const u8 hdr[PBUS_HDR_LEN], u8 status);
+/*
+ * The one validator of a write answer: returns the PBUS_XR_* result for
+ * the two bytes @ack received after the frame with header @hdr.
+ */
+int pbus_ack_decode(const u8 hdr[PBUS_HDR_LEN], const u8 ack[PBUS_ACK_LEN]);
+/*
+ * Check byte of a read request: CRC-8 over its header (HD 4 over the 72
+ * bits). It only spares the remote a read of the wrong place: every read
+ * answer is checked by a CRC-32C that starts with the header the remote
+ * received, so a damaged request that passes it still cannot be believed.
+ */
+u8 pbus_read_check(const u8 hdr[PBUS_HDR_LEN]);
+/*
+ * The one validator of a read answer without payload, [status][CRC-32C
+ * over header + status]: returns the PBUS_XR_* result (never PBUS_XR_OK).
+ */
+int pbus_read_err_decode(const u8 hdr[PBUS_HDR_LEN],
+			 const u8 ans[PBUS_RD_ERR_LEN]);
 
 struct pbus_hdr {
 	u8 cmd;
@@ -105,6 +159,8 @@ enum pbus_xfer_result {
 	PBUS_XR_ADDR = -5,	/* final: bad address */
 	PBUS_XR_LEN = -6,	/* final: bad length */
 	PBUS_XR_RO = -7,	/* final: read-only */
+	/* final: remote reset since an attempt of unknown outcome */
+	PBUS_XR_RESET = -8,
 };
 
 /*
@@ -122,19 +178,33 @@ static inline bool pbus_xfer_retryable(int r)
 }
 
 /*
- * One write frame: header, payload, CRC over both, then the status byte.
- * @tag must stay the same across retries of one transaction and change
- * between transactions (the slave uses it to drop duplicate writes).
- * A retry must resend the identical frame. len 0 gives PBUS_XR_LEN without
- * touching the wire. The CRC is sent big-endian.
+ * After a write attempt with this result the host cannot know whether the
+ * remote executed it: every later attempt of that frame goes out as
+ * PBUS_CMD_WRITE_RETRY, and must be the identical frame otherwise.
+ */
+static inline bool pbus_write_in_doubt(int r)
+{
+	return r == PBUS_XR_LINK || r == PBUS_XR_STATUS;
+}
+
+/*
+ * One write frame: header, payload, CRC-32C over both, then the two-byte
+ * answer. @tag must stay the same across retries of one transaction and
+ * change between transactions (the slave uses it to drop duplicate
+ * writes). A retry must resend the identical frame; @retry (set after a
+ * pbus_write_in_doubt() result) makes it cmd PBUS_CMD_WRITE_RETRY with
+ * @epoch (the remote's epoch when the original went out) after the
+ * header. len 0 gives PBUS_XR_LEN without touching the wire.
  */
 int pbus_master_write(const struct pbus_link_ops *ops, void *ctx, u8 tag,
-		      u32 addr, const u8 *buf, u16 len);
+		      u32 addr, const u8 *buf, u16 len, bool retry,
+		      u32 epoch);
 /*
- * One read frame: header + CRC, then status, payload and CRC over status
- * and payload. @buf is written only after the CRC checked out; @scratch
- * must hold len + 3 bytes. turn_write follows turn_read unless the link
- * failed (the caller then resyncs).
+ * One read frame: header + its check byte, then status, payload and
+ * CRC-32C over header, status and payload (an error: status and CRC-32C
+ * over header and status). @buf is written only after the CRC checked
+ * out; @scratch must hold len + 1 + PBUS_CRC_LEN bytes. turn_write follows
+ * turn_read unless the link failed (the caller then resyncs).
  */
 int pbus_master_read(const struct pbus_link_ops *ops, void *ctx, u8 tag,
 		     u32 addr, u8 *buf, u16 len,
@@ -146,6 +216,70 @@ int pbus_master_read(const struct pbus_link_ops *ops, void *ctx, u8 tag,
  */
 int pbus_master_abort(const struct pbus_link_ops *ops, void *ctx,
 		      u8 *status);
+
+/* ---------------------------------------------------------------------------
+ * Master side, whole transfers: the one retry, resync and exactly-once
+ * policy (docs/protocol.md "Exactly once", "Failure time bound"), shared
+ * by the kernel master, the unit tests and bench/proto-campaign.
+ */
+
+/* Link state and knobs of one master; owned by the caller, under its lock. */
+struct pbus_xfer_state {
+	bool link_up;		/* set and cleared by the link_up/resync ops too */
+	u8 tag;			/* moves on when a write frame is done */
+	u32 epoch;		/* remote's PBUS_REG_EPOCH, set by link_up; 0: unknown */
+	u32 retries;		/* retries per frame */
+	u32 max_payload;	/* remote's limit, capped to PBUS_MAX_PAYLOAD */
+	u32 cur_payload;	/* adaptive frame payload */
+	u32 clean_frames;	/* good frames since the last error or growth */
+};
+
+/* Good frames in a row before the payload doubles again. */
+#define PBUS_CLEAN_TO_GROW	16
+
+struct pbus_xfer_ops {
+	/*
+	 * One frame, no retry: the per-frame wire exchange, returning a
+	 * PBUS_XR_* result (pbus_master_write() or pbus_master_read()).
+	 * @retry and @epoch as for pbus_master_write().
+	 */
+	int (*frame)(void *ctx, bool write, u8 tag, u32 addr, u8 *buf,
+		     u16 len, bool retry, u32 epoch);
+	/*
+	 * Resync and (re)read the remote's parameters; sets link_up, and on
+	 * success epoch, max_payload, cur_payload and clean_frames. Returns
+	 * 0 if up.
+	 */
+	int (*link_up)(void *ctx);
+	/* Resync after a LINK result; sets link_up. */
+	int (*resync)(void *ctx);
+	/* Optional: wait a little after a BUSY answer. */
+	void (*backoff)(void *ctx);
+	/*
+	 * Optional: an attempt is about to be retried (count it). @r is the
+	 * result that caused it, 0 for a link-up that failed before.
+	 */
+	void (*retried)(void *ctx, u32 attempt, int r);
+};
+
+/* Link down and still down when the retries ran out (-ENOTCONN). */
+#define PBUS_XR_NOTCONN		(-9)
+
+/*
+ * One transfer of @len bytes at @addr, split into frames of at most
+ * cur_payload bytes, each retried up to @st->retries times. Every attempt
+ * of one write frame is the identical frame; after an attempt of unknown
+ * outcome (pbus_write_in_doubt()) it goes out as PBUS_CMD_WRITE_RETRY with
+ * the epoch @st had when that attempt went out, and keeps its length. CRC
+ * errors halve cur_payload (not below
+ * PBUS_MIN_PAYLOAD), PBUS_CLEAN_TO_GROW good frames double it again.
+ * Returns PBUS_XR_OK, the final result of the failing frame, or
+ * PBUS_XR_NOTCONN; @in_doubt (may be NULL) tells whether a failed write
+ * frame may have run.
+ */
+int pbus_xfer_run(const struct pbus_xfer_ops *ops, void *ctx,
+		  struct pbus_xfer_state *st, bool write, u32 addr, u8 *buf,
+		  size_t len, bool *in_doubt);
 
 /* ---------------------------------------------------------------------------
  * Slave side: a state machine fed with one strobe edge at a time.
@@ -178,6 +312,7 @@ struct pbus_slave_counters {
 	u32 frame_errors;
 	u32 dup_writes;	/* retried writes acknowledged, not redone */
 	u32 aborts;	/* frames cut short by a status read or reset */
+	u32 reset_refused; /* retried writes answered RESET */
 };
 
 struct pbus_slave_sm {
@@ -187,33 +322,57 @@ struct pbus_slave_sm {
 	u16 max_payload;
 
 	enum pbus_slave_state state;
-	u8 hdr[PBUS_HDR_LEN];
+	u8 hdr[PBUS_HDR_MAX];	/* header, + epoch for a write retry */
 	struct pbus_hdr h;
 	u32 pos;		/* bytes of this frame received, or TX index */
-	u16 crc;		/* running CRC over the frame */
-	u16 rx_crc;		/* CRC bytes received (big-endian) */
-	u8 status;		/* encoded status answered next */
+	u32 crc;		/* running CRC, SINK after a LEN verdict only */
+	u32 rx_crc;		/* CRC bytes received (little-endian) */
+	/* The answer unless tx_buf: [status][check] or [status][CRC-32C]. */
+	u8 ans[PBUS_RD_ERR_LEN];
+	bool tx_buf;		/* TX from buf (read OK), else from ans */
 	/* SINK after a LEN verdict: answer CRC unless the frame checks out. */
 	bool sink_check;
 	u32 sink_expect;	/* frame length implied by the bad header */
-	u32 tx_len;		/* bytes queued in buf for TX */
-	/* Duplicate write detection: tag and CRC of the last write executed. */
+	u32 tx_len;		/* bytes queued in buf or ans for TX */
+	/*
+	 * Changes at pbus_slave_init() and every pbus_slave_restart(), never
+	 * 0 (PBUS_REG_EPOCH): a write retry sent in this epoch can trust the
+	 * duplicate memory to know whether its original ran.
+	 */
+	u32 epoch;
+	/*
+	 * Duplicate write detection: tag and CRC (as a plain write) of the
+	 * last write executed with OK in this epoch. @fresh: no write
+	 * executed in this epoch yet.
+	 */
 	bool last_valid;
+	bool fresh;
 	u8 last_tag;
-	u16 last_crc;
+	u32 last_crc;
 
 	struct pbus_slave_counters cnt;
 };
 
-/* @buf must hold max_payload + 3 bytes. */
+/*
+ * @buf must hold max_payload + 1 + PBUS_CRC_LEN bytes. @seed is the first
+ * epoch: it must differ from every epoch an earlier init of this remote
+ * used (a random number, or a boot counter mixed with a unique ID on a
+ * remote without a random source); 0 takes a fixed value, for tests only.
+ */
 void pbus_slave_init(struct pbus_slave_sm *sm,
 		     const struct pbus_slave_backend *be, void *be_ctx,
-		     u8 *buf, u16 max_payload);
+		     u8 *buf, u16 max_payload, u32 seed);
 /*
- * Idle timeout: drop any frame in flight. Counters and the duplicate-write
- * memory stay; a hard RESET of the remote calls pbus_slave_init() instead.
+ * Idle timeout: drop any frame in flight. Counters, the epoch and the
+ * duplicate-write memory stay; a hard RESET calls pbus_slave_restart().
  */
 void pbus_slave_reset(struct pbus_slave_sm *sm);
+/*
+ * RESET line: as after pbus_slave_init() (frame dropped, duplicate memory
+ * forgotten) except that the counters stay, and the new epoch is the next
+ * one of a sequence that does not repeat before 2^32 - 1 restarts.
+ */
+void pbus_slave_restart(struct pbus_slave_sm *sm);
 /*
  * Feed one strobe edge. @rw_read is the RW line, @in the data lines (only
  * meaningful when !rw_read). Returns what to do before toggling ACK.
