@@ -419,6 +419,7 @@ static int pbus_xr_to_errno(int r)
 {
 	switch (r) {
 	case PBUS_XR_LINK:
+	case PBUS_XR_LINK_EARLY:
 		return -ETIMEDOUT;
 	case PBUS_XR_CRC:
 	case PBUS_XR_STATUS:

@@ -275,7 +275,7 @@ static const struct pbus_link_ops rp_ops = {
 
 static int known_result(int r)
 {
-	return r <= PBUS_XR_OK && r >= PBUS_XR_RESET;
+	return (r <= PBUS_XR_OK && r >= PBUS_XR_RESET) || r == PBUS_XR_LINK_EARLY;
 }
 
 /* Read results that only an error answer of the remote can give. */
@@ -304,7 +304,8 @@ static void fuzz_master(uint16_t len, const uint8_t *d, size_t n)
 	INVARIANT(known_result(res));
 	if (!len)
 		INVARIANT(res == PBUS_XR_LEN && r.pos == 0);
-	if (len && res != PBUS_XR_LINK && res != PBUS_XR_STATUS) {
+	if (len && res != PBUS_XR_LINK && res != PBUS_XR_LINK_EARLY &&
+	    res != PBUS_XR_STATUS) {
 		/*
 		 * OK (or a final error) only for [status][its check over this
 		 * very header].

@@ -564,14 +564,28 @@ static void test_dup_write(void)
 	/* Twice in a row is still a duplicate. */
 	CHECK_EQ(rwrite(r, 9, 0, a, 32), PBUS_XR_OK);
 	CHECK_EQ(counting_writes, 1);
-	/* A timed-out retry in between (incomplete frame) keeps the memory. */
+	/*
+	 * A timed-out retry in between (incomplete frame) keeps the memory,
+	 * and is not in doubt: its last byte never went out.
+	 */
 	wire_arm(&r->w, WF_TIMEOUT, 20, 0);
-	CHECK_EQ(rwrite(r, 9, 0, a, 32), PBUS_XR_LINK);
+	CHECK_EQ(rwrite(r, 9, 0, a, 32), PBUS_XR_LINK_EARLY);
+	CHECK(!pbus_write_in_doubt(PBUS_XR_LINK_EARLY));
+	CHECK(pbus_xfer_retryable(PBUS_XR_LINK_EARLY));
 	wire_arm(&r->w, WF_NONE, 0, 0);
 	CHECK_EQ(pbus_master_abort(&wire_ops, &r->w, &st), PBUS_XR_OK);
 	CHECK_EQ(st, PBUS_STATUS_ENCODE(PBUS_ST_FRAME));
 	CHECK_EQ(rwrite(r, 9, 0, a, 32), PBUS_XR_OK);
 	CHECK_EQ(counting_writes, 1);
+	/*
+	 * Its last byte's ACK lost: the remote has run it (a duplicate
+	 * here), the master cannot know: in doubt.
+	 */
+	wire_arm(&r->w, WF_LOST_ACK, PBUS_HDR_LEN + 32 + PBUS_CRC_LEN - 1, 0);
+	CHECK_EQ(rwrite(r, 9, 0, a, 32), PBUS_XR_LINK);
+	CHECK_EQ(counting_writes, 1);
+	wire_arm(&r->w, WF_NONE, 0, 0);
+	CHECK_EQ(pbus_master_abort(&wire_ops, &r->w, &st), PBUS_XR_OK);
 	/* A new tag, same data: executed. */
 	CHECK_EQ(rwrite(r, 10, 0, a, 32), PBUS_XR_OK);
 	CHECK_EQ(counting_writes, 2);

@@ -282,9 +282,16 @@ int pbus_master_write(const struct pbus_link_ops *ops, void *ctx, u8 tag,
 	crc = pbus_crc_final(pbus_crc32c(crc, buf, len));
 	pbus_put_le32(crc, crcb);
 
+	/*
+	 * Until the last byte is strobed the remote cannot hold the whole
+	 * frame (an inserted byte makes it complete early, with a CRC that
+	 * fails): a failure before it leaves nothing in doubt.
+	 */
 	if (ops->put(ctx, hdr, hlen) < 0 ||
 	    ops->put(ctx, buf, len) < 0 ||
-	    ops->put(ctx, crcb, sizeof(crcb)) < 0)
+	    ops->put(ctx, crcb, sizeof(crcb) - 1) < 0)
+		return PBUS_XR_LINK_EARLY;
+	if (ops->put(ctx, crcb + sizeof(crcb) - 1, 1) < 0)
 		return PBUS_XR_LINK;
 
 	if (ops->turn_read(ctx) < 0)
@@ -771,6 +778,14 @@ static void pbus_xfer_retried(const struct pbus_xfer_ops *ops, void *ctx,
 		ops->retried(ctx, attempt, r);
 }
 
+/* Noisy link: shorter frames fail less often. */
+static void pbus_xfer_shrink(struct pbus_xfer_state *st)
+{
+	st->cur_payload /= 2;
+	if (st->cur_payload < PBUS_MIN_PAYLOAD)
+		st->cur_payload = PBUS_MIN_PAYLOAD;
+}
+
 int pbus_xfer_run(const struct pbus_xfer_ops *ops, void *ctx,
 		  struct pbus_xfer_state *st, bool write, u32 addr, u8 *buf,
 		  size_t len, bool *in_doubt)
@@ -838,18 +853,19 @@ int pbus_xfer_run(const struct pbus_xfer_ops *ops, void *ctx,
 
 		switch (r) {
 		case PBUS_XR_LINK:
+		case PBUS_XR_LINK_EARLY:
 			/*
 			 * On failure link_up is false: the loop retries it.
 			 * The resync reads MAGIC, which leaves the remote's
 			 * duplicate memory alone.
 			 */
 			ops->resync(ctx);
+			/* A frame not in doubt may shrink, as for CRC. */
+			if (!doubt)
+				pbus_xfer_shrink(st);
 			break;
 		case PBUS_XR_CRC:
-			/* Noisy link: shorter frames fail less often. */
-			st->cur_payload /= 2;
-			if (st->cur_payload < PBUS_MIN_PAYLOAD)
-				st->cur_payload = PBUS_MIN_PAYLOAD;
+			pbus_xfer_shrink(st);
 			break;
 		case PBUS_XR_BUSY:
 			if (ops->backoff)

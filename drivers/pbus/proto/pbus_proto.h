@@ -161,6 +161,13 @@ enum pbus_xfer_result {
 	PBUS_XR_RO = -7,	/* final: read-only */
 	/* final: remote reset since an attempt of unknown outcome */
 	PBUS_XR_RESET = -8,
+	/*
+	 * A write's link op failed before its last byte was strobed: the
+	 * remote never had the whole frame, so this attempt did not run.
+	 * Resync, retry; unlike PBUS_XR_LINK not in doubt (the retry may
+	 * be a shorter frame).
+	 */
+	PBUS_XR_LINK_EARLY = -10,
 };
 
 /*
@@ -173,8 +180,8 @@ int pbus_status_to_xr(int code);
 /* Retry is worth it for these results. */
 static inline bool pbus_xfer_retryable(int r)
 {
-	return r == PBUS_XR_LINK || r == PBUS_XR_CRC ||
-	       r == PBUS_XR_STATUS || r == PBUS_XR_BUSY;
+	return r == PBUS_XR_LINK || r == PBUS_XR_LINK_EARLY ||
+	       r == PBUS_XR_CRC || r == PBUS_XR_STATUS || r == PBUS_XR_BUSY;
 }
 
 /*
@@ -271,8 +278,8 @@ struct pbus_xfer_ops {
  * of one write frame is the identical frame; after an attempt of unknown
  * outcome (pbus_write_in_doubt()) it goes out as PBUS_CMD_WRITE_RETRY with
  * the epoch @st had when that attempt went out, and keeps its length. CRC
- * errors halve cur_payload (not below
- * PBUS_MIN_PAYLOAD), PBUS_CLEAN_TO_GROW good frames double it again.
+ * errors, and link failures of a frame not in doubt, halve cur_payload (not
+ * below PBUS_MIN_PAYLOAD); PBUS_CLEAN_TO_GROW good frames double it again.
  * Returns PBUS_XR_OK, the final result of the failing frame, or
  * PBUS_XR_NOTCONN; @in_doubt (may be NULL) tells whether a failed write
  * frame may have run.
