@@ -40,6 +40,8 @@
 /* Bounds of the resync sequence. */
 #define PBUS_SETTLE_TRIES	8
 #define PBUS_RESYNC_TRIES	3
+/* The resync's wait for a late answer: spin_us + this (pbus_resync_once()). */
+#define PBUS_RESYNC_GRACE_US	100
 /* A level IRQ still asserted after the handler: rerun at most this often. */
 #define PBUS_IRQ_RERUNS		16
 
@@ -126,15 +128,15 @@ static int pbus_data_get(struct pbus *bus, u8 *data)
 }
 
 /*
- * Wait until ACK equals the STROBE level: a short busy poll for a fast
- * remote, then sleeping polls, always bounded by timeout_us. With @data,
- * the data lines are sampled together with ACK.
+ * Poll until ACK equals the STROBE level: a short busy poll for a fast
+ * remote, then sleeping polls, bounded by @limit_us. With @data, the data
+ * lines are sampled together with ACK.
  */
-static int pbus_wait_ack(struct pbus *bus, u8 *data)
+static int pbus_poll_ack(struct pbus *bus, u8 *data, u32 limit_us)
 {
 	ktime_t start = ktime_get();
 	s64 spin_ns = (s64)bus->spin_us * NSEC_PER_USEC;
-	s64 limit_ns = (s64)bus->timeout_us * NSEC_PER_USEC;
+	s64 limit_ns = (s64)limit_us * NSEC_PER_USEC;
 	bool want = bus->strobe_level;
 	s64 el;
 	int ack;
@@ -150,15 +152,25 @@ static int pbus_wait_ack(struct pbus *bus, u8 *data)
 			return 0;
 		el = ktime_to_ns(ktime_sub(ktime_get(), start));
 		if (el > limit_ns)
-			break;
+			return -ETIMEDOUT;
 		if (el < spin_ns)
 			cpu_relax();
 		else
 			usleep_range(10, 40);
 	}
-	bus->stats.timeouts++;
-	trace_pbus_timeout(bus->name, !bus->data_out, want);
-	return -ETIMEDOUT;
+}
+
+/* One handshake: ACK must follow STROBE within timeout_us. */
+static int pbus_wait_ack(struct pbus *bus, u8 *data)
+{
+	int ret = pbus_poll_ack(bus, data, bus->timeout_us);
+
+	if (ret == -ETIMEDOUT) {
+		bus->stats.timeouts++;
+		trace_pbus_timeout(bus->name, !bus->data_out,
+				   bus->strobe_level);
+	}
+	return ret;
 }
 
 static int pbus_op_put(void *ctx, const u8 *buf, size_t n)
@@ -320,18 +332,34 @@ static int pbus_reg_read_tries(struct pbus *bus, u32 reg, u32 *val)
  * Resync: release the data lines, RW=1, bring STROBE to the ACK level
  * (the remote may answer that edge, so repeat until it is stable), abort
  * whatever frame the remote has in flight, then check MAGIC.
+ *
+ * It runs after a handshake wait already gave the remote timeout_us, which
+ * is the remote's whole contract: an answer later than that is a stall of
+ * unknown length that no finite wait covers. So the first wait is only a
+ * grace of one more poll cycle (spin_us and a few sleeping polls, at most
+ * timeout_us) for an answer just late; what makes the resync correct does
+ * not depend on it: the settle loop below withdraws a pending request and
+ * ends only after two polls, at least spin_us + 10 us apart, see ACK equal
+ * STROBE (nothing pending, ACK not moving), a late ACK after that is
+ * caught by the CRC-checked MAGIC read, and a failed resync is tried again
+ * (PBUS_RESYNC_TRIES). A full timeout here made every fault recovery
+ * cost two (docs/protocol.md, "Abort and resync").
  */
 static int pbus_resync_once(struct pbus *bus)
 {
+	u32 grace = min(bus->timeout_us, bus->spin_us + PBUS_RESYNC_GRACE_US);
 	int i, ack, r, stable = 0;
 	u32 magic;
 
 	if (pbus_data_dir(bus, false))
 		return -EIO;
 	gpiod_set_raw_value_cansleep(bus->rw, 1);
-	/* An answer to our last edge may still be on its way. */
-	if (!pbus_wait_ack(bus, NULL))
+	/* An answer to our last edge may be just late. */
+	r = pbus_poll_ack(bus, NULL, grace);
+	if (!r)
 		stable = 1;
+	else if (r != -ETIMEDOUT)
+		return r;
 	for (i = 0; i < PBUS_SETTLE_TRIES && stable < 2; i++) {
 		usleep_range(bus->spin_us + 10, bus->spin_us + 50);
 		ack = gpiod_get_raw_value_cansleep(bus->ack);

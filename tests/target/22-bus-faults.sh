@@ -12,7 +12,9 @@
 #     timeout_us/retries/spin_us (docs/protocol.md, "Failure time bound"),
 #     the failed write changed nothing, and after "stick off" the next
 #     transfer works.
-#  c) drop_ack (1 and 3 lost ACK toggles): the transfer recovers by a resync.
+#  c) drop_ack (1 and 3 lost ACK toggles): the transfer recovers by a resync;
+#     after a lost ACK the resync withdraws the request within T/2 (its first
+#     wait is a grace of spin_us + 100 us, not a second timeout: cable vcd).
 #  d) cable multiple=0 + master no_set_multiple=1: a smaller round of a).
 #
 # Env: PBUS_DEV (/dev/pbus/pbus0), PBUSCTL (found in PATH or next to the tree),
@@ -193,8 +195,10 @@ tmo=$(sed -n 's/^timeout_us //p' "$BUSDBG/info")
 ret=$(sed -n 's/^retries //p' "$BUSDBG/info")
 spin=$(sed -n 's/^spin_us //p' "$BUSDBG/info")
 # docs/protocol.md "Failure time bound": a frame-sized transfer gives up within
-# (R + 1) * 2T + R * 3 * (5T + 8 * (S + 50 us)) (+ time on the wire)
-bound_us=$(( (ret + 1) * 2 * tmo + ret * 3 * (5 * tmo + 8 * (spin + 50)) ))
+# (R + 1) * 2T + R * 3 * (W + 4T + 8 * (S + 50 us)) (+ time on the wire), where
+# W = min(T, S + 100 us) is the resync's grace for a late answer
+grace=$((spin + 100 < tmo ? spin + 100 : tmo))
+bound_us=$(( (ret + 1) * 2 * tmo + ret * 3 * (grace + 4 * tmo + 8 * (spin + 50)) ))
 bound_ms=$(( bound_us / 1000 + SLACK_MS ))
 diag "b) timeout_us=$tmo retries=$ret spin_us=$spin: bound $((bound_us / 1000)) ms + $SLACK_MS ms slack"
 baddr=4096
@@ -279,6 +283,28 @@ for n in 1 3; do
 		not_ok "c) drop_ack $n: left $left, timeouts $to, resyncs $rs, failed $fl"
 	fi
 done
+# The resync after a lost ACK: its wait for a late answer is a grace of
+# spin_us + 100 us (docs/protocol.md "Abort and resync"), not a second
+# timeout: on the cable's record, STROBE is brought back to the ACK level
+# within T/2 of RW=1 (the resync's first step; before: T later).
+echo 0 > "$CBL/stats"
+echo 1 > "$CBL/drop_ack"
+if pc poke 24576 0xa5 >/dev/null 2>"$T/err"; then
+	printf '\245' > "$T/w"
+	splice 24576 1 "$T/w"
+	# VCD ids: side a line 8 (RW) is ')', line 9 (STROBE) '*'
+	gap=$(awk '/^#/ { t = substr($0, 2) + 0; next }
+		t > 0 && !rw && $0 == "1)" { rw = t; next }
+		rw && $0 ~ /^[01][*]$/ { print t - rw; exit }' "$CBL/vcd")
+	if [ -n "$gap" ] && [ "$gap" -lt $((tmo * 500)) ]; then
+		ok "c) lost ACK: the resync withdraws the request $((gap / 1000)) us after RW=1 (< T/2 = $((tmo / 2)) us)"
+	else
+		not_ok "c) lost ACK: the resync withdraws the request within T/2 = $((tmo / 2)) us of RW=1 (gap '${gap}' ns)"
+	fi
+else
+	not_ok "c) lost ACK: 1-byte write recovers ($(cat "$T/err"))"
+	echo "24576 1" >> "$T/uncertain"
+fi
 check_region "a)-c) faults off, whole region"
 
 # ---- d) no set_multiple ----------------------------------------------------
