@@ -43,6 +43,16 @@ struct pbus_range {
 };
 
 /**
+ * struct pbus_xstats - counters of the master end shown in debugfs only
+ * @budget_stops: frames given up when PBUS_FRAME_BUDGET_MS ran out
+ * @interrupted: transfers of user-space callers ended by a fatal signal
+ */
+struct pbus_xstats {
+	u64 budget_stops;
+	u64 interrupted;
+};
+
+/**
  * struct pbus - one master end
  * @kref: lifetime; held by the driver while bound, by pbus_get() users and
  *	by open files
@@ -50,7 +60,10 @@ struct pbus_range {
  * @dev: the platform device (a reference is held until the last put)
  * @np: its DT node, for pbus_get() lookups
  * @name: bus name, DT label or dev_name()
- * @lock: serialises the wire, the link state and the stats
+ * @lock: serialises the wire, the link state and the stats; held for one
+ *	frame and its retries at a time (pbus_xfer_checkpoint())
+ * @killable: the holder of @lock is a user-space caller that a fatal
+ *	signal may stop (pbus_lock())
  * @dead: set under @lock at unbind; every entry point then fails -ENODEV
  * @xs: link state of the transfer engine, pbus_xfer_run(): link_up (the
  *	remote answered the last link-up sequence), tag of the next frame,
@@ -75,6 +88,7 @@ struct pbus_range {
  * @window_size: remote's PBUS_REG_WINDOW_SIZE
  * @scratch: buffer for pbus_master_read()
  * @stats: counters, under @lock
+ * @xstats: more counters, debugfs only, under @lock
  * @irq: Linux IRQ of @irq_gpio, 0 if none
  * @irq_lock: protects @irq_handler/@irq_data against a running handler
  * @irq_handler: user's handler
@@ -94,6 +108,7 @@ struct pbus {
 	char name[PBUS_NAME_LEN];
 
 	struct mutex lock;		/* wire, link state, stats */
+	bool killable;
 	bool dead;
 	struct pbus_xfer_state xs;
 
@@ -119,6 +134,7 @@ struct pbus {
 	u8 *scratch;
 
 	struct pbus_ioc_stats stats;
+	struct pbus_xstats xstats;
 
 	int irq;
 	struct mutex irq_lock;		/* irq_handler vs. running handler */
@@ -143,11 +159,12 @@ extern struct dentry *pbus_debugfs_root;
 /* pbus-master.c */
 extern struct platform_driver pbus_master_driver;
 void pbus_release(struct kref *kref);
-int pbus_xfer(struct pbus *bus, bool write, u32 addr, void *buf, size_t len);
-int pbus_resync_reset(struct pbus *bus, bool pulse);
-void pbus_get_info(struct pbus *bus, struct pbus_ioc_info *info);
-void pbus_get_stats(struct pbus *bus, struct pbus_ioc_stats *stats);
-void pbus_reset_stats(struct pbus *bus);
+int pbus_xfer(struct pbus *bus, bool write, u32 addr, void *buf, size_t len,
+	      bool killable, size_t *done);
+int pbus_resync_reset(struct pbus *bus, bool pulse, bool killable);
+int pbus_get_info(struct pbus *bus, struct pbus_ioc_info *info);
+int pbus_get_stats(struct pbus *bus, struct pbus_ioc_stats *stats);
+int pbus_reset_stats(struct pbus *bus);
 
 /* pbus-cdev.c */
 int pbus_cdev_add(struct pbus *bus);

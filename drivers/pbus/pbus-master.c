@@ -21,6 +21,7 @@
 #include <linux/of.h>
 #include <linux/platform_device.h>
 #include <linux/random.h>
+#include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -42,6 +43,12 @@
 #define PBUS_RESYNC_TRIES	3
 /* The resync's wait for a late answer: spin_us + this (pbus_resync_once()). */
 #define PBUS_RESYNC_GRACE_US	100
+/*
+ * A frame's retries stop once its first attempt is this old: with the bus
+ * lock held for a frame and its retries, a slow or lying remote cannot
+ * keep other users (remoteproc work, unbind) waiting for minutes.
+ */
+#define PBUS_FRAME_BUDGET_MS	10000
 /* A level IRQ still asserted after the handler: rerun at most this often. */
 #define PBUS_IRQ_RERUNS		16
 
@@ -52,6 +59,27 @@ MODULE_PARM_DESC(no_set_multiple,
 
 static LIST_HEAD(pbus_list);
 static DEFINE_MUTEX(pbus_list_lock);
+
+/*
+ * The bus lock. @killable: a user-space caller, whom a fatal signal stops
+ * while it waits for the lock and, once it holds it, in the sleeping part
+ * of a handshake wait (pbus_poll_ack()); kernel users wait and finish.
+ */
+static int pbus_lock(struct pbus *bus, bool killable)
+{
+	if (!killable)
+		mutex_lock(&bus->lock);
+	else if (mutex_lock_killable(&bus->lock))
+		return -EINTR;
+	bus->killable = killable;
+	return 0;
+}
+
+static void pbus_unlock(struct pbus *bus)
+{
+	bus->killable = false;
+	mutex_unlock(&bus->lock);
+}
 
 /* ------------------------------------------------------------------------
  * Wire level
@@ -130,7 +158,9 @@ static int pbus_data_get(struct pbus *bus, u8 *data)
 /*
  * Poll until ACK equals the STROBE level: a short busy poll for a fast
  * remote, then sleeping polls, bounded by @limit_us. With @data, the data
- * lines are sampled together with ACK.
+ * lines are sampled together with ACK. A killable holder of the lock with
+ * a fatal signal gets -EINTR: the frame fails as on a timeout (a write is
+ * in doubt), and pbus_xfer() leaves the bus resynced.
  */
 static int pbus_poll_ack(struct pbus *bus, u8 *data, u32 limit_us)
 {
@@ -153,10 +183,13 @@ static int pbus_poll_ack(struct pbus *bus, u8 *data, u32 limit_us)
 		el = ktime_to_ns(ktime_sub(ktime_get(), start));
 		if (el > limit_ns)
 			return -ETIMEDOUT;
-		if (el < spin_ns)
+		if (el < spin_ns) {
 			cpu_relax();
-		else
+		} else {
+			if (bus->killable && fatal_signal_pending(current))
+				return -EINTR;
 			usleep_range(10, 40);
+		}
 	}
 }
 
@@ -399,6 +432,11 @@ static int pbus_resync_locked(struct pbus *bus)
 		trace_pbus_resync(bus->name, ret);
 		if (!ret)
 			break;
+		/* Killed: not the remote's fault; pbus_xfer() resyncs. */
+		if (bus->killable && fatal_signal_pending(current)) {
+			bus->xs.link_up = false;
+			return -EINTR;
+		}
 	}
 	if (ret && bus->xs.link_up)
 		dev_warn(bus->dev, "remote lost (%d)\n", ret);
@@ -469,6 +507,24 @@ static int pbus_xr_to_errno(int r)
 	}
 }
 
+/**
+ * struct pbus_xfer_ctx - one transfer through pbus_xfer_run()
+ * @bus: the bus
+ * @done: payload bytes of the frames answered OK
+ * @frame_start: first attempt of the frame in flight (its budget)
+ * @killable: a user-space caller (pbus_lock())
+ * @unlocked: the lock could not be taken back between frames
+ * @err: errno of a PBUS_XR_INTR stop
+ */
+struct pbus_xfer_ctx {
+	struct pbus *bus;
+	size_t done;
+	ktime_t frame_start;
+	bool killable;
+	bool unlocked;
+	int err;
+};
+
 /*
  * The transfer engine's ops: frames, link-up and resync over the GPIOs.
  * The engine's @tag is bus->xs.tag, which pbus_frame_once() sends.
@@ -476,17 +532,27 @@ static int pbus_xr_to_errno(int r)
 static int pbus_xfer_frame(void *ctx, bool write, u8 tag, u32 addr, u8 *buf,
 			   u16 len, bool retry, u32 epoch)
 {
-	return pbus_frame_once(ctx, write, addr, buf, len, retry, epoch);
+	struct pbus_xfer_ctx *x = ctx;
+	int r;
+
+	r = pbus_frame_once(x->bus, write, addr, buf, len, retry, epoch);
+	if (r == PBUS_XR_OK)
+		x->done += len;
+	return r;
 }
 
 static int pbus_xfer_link_up(void *ctx)
 {
-	return pbus_link_up_locked(ctx);
+	struct pbus_xfer_ctx *x = ctx;
+
+	return pbus_link_up_locked(x->bus);
 }
 
 static int pbus_xfer_resync(void *ctx)
 {
-	return pbus_resync_locked(ctx);
+	struct pbus_xfer_ctx *x = ctx;
+
+	return pbus_resync_locked(x->bus);
 }
 
 static void pbus_xfer_backoff(void *ctx)
@@ -496,11 +562,54 @@ static void pbus_xfer_backoff(void *ctx)
 
 static void pbus_xfer_retried(void *ctx, u32 attempt, int r)
 {
-	struct pbus *bus = ctx;
+	struct pbus_xfer_ctx *x = ctx;
+	struct pbus *bus = x->bus;
 
 	bus->stats.retries++;
 	if (r)
 		trace_pbus_retry(bus->name, attempt, r, bus->xs.cur_payload);
+}
+
+/*
+ * The bus lock covers one frame and its retries, not a whole transfer.
+ * Between frames (@r OK) nothing is in doubt and the lock is dropped, so
+ * that another user (remoteproc work, unbind, a second process) waits for
+ * a frame, not for a 64 KiB transfer a slow remote stretches to minutes.
+ * Between the attempts of one frame it is kept: a write's retry must be
+ * the next frame the remote sees after its original, or a write of
+ * another user replaces the remote's duplicate memory and the retry runs
+ * the write again (docs/protocol.md "Exactly once"; test_xfer_interleave).
+ * There a user-space caller's fatal signal, or the frame's budget, ends
+ * the transfer with the frame given up (in doubt if it is).
+ */
+static int pbus_xfer_checkpoint(void *ctx, int r)
+{
+	struct pbus_xfer_ctx *x = ctx;
+	struct pbus *bus = x->bus;
+
+	if (r == PBUS_XR_OK) {
+		pbus_unlock(bus);
+		if (pbus_lock(bus, x->killable)) {
+			x->unlocked = true;
+			x->err = -EINTR;
+			return PBUS_XR_INTR;
+		}
+		if (bus->dead) {
+			x->err = -ENODEV;
+			return PBUS_XR_INTR;
+		}
+		x->frame_start = ktime_get();
+		return 0;
+	}
+	if (x->killable && fatal_signal_pending(current)) {
+		x->err = -EINTR;
+		return PBUS_XR_INTR;
+	}
+	if (ktime_ms_delta(ktime_get(), x->frame_start) >= PBUS_FRAME_BUDGET_MS) {
+		bus->xstats.budget_stops++;
+		return r;
+	}
+	return 0;
 }
 
 static const struct pbus_xfer_ops pbus_xfer_ops = {
@@ -509,55 +618,83 @@ static const struct pbus_xfer_ops pbus_xfer_ops = {
 	.resync = pbus_xfer_resync,
 	.backoff = pbus_xfer_backoff,
 	.retried = pbus_xfer_retried,
+	.checkpoint = pbus_xfer_checkpoint,
 };
 
 /*
  * The retry and exactly-once policy (docs/protocol.md) lives in the core,
- * pbus_xfer_run(); this maps its result to an errno.
+ * pbus_xfer_run(); this maps its result to an errno. Called with the lock
+ * held; it may come back without it (@x->unlocked).
  */
-static int pbus_xfer_locked(struct pbus *bus, bool write, u32 addr, u8 *buf,
-			    size_t len)
+static int pbus_xfer_locked(struct pbus_xfer_ctx *x, bool write, u32 addr,
+			    u8 *buf, size_t len)
 {
+	struct pbus *bus = x->bus;
 	bool doubt;
 	int r;
 
-	r = pbus_xfer_run(&pbus_xfer_ops, bus, &bus->xs, write, addr, buf, len,
+	x->frame_start = ktime_get();
+	r = pbus_xfer_run(&pbus_xfer_ops, x, &bus->xs, write, addr, buf, len,
 			  &doubt);
 	if (r == PBUS_XR_OK)
 		return 0;
-	dev_dbg(bus->dev, "%s 0x%08x+%zu failed: %d%s\n",
-		write ? "write" : "read", addr, len, r,
-		doubt ? " (may have run)" : "");
-	return pbus_xr_to_errno(r);
+	dev_dbg(bus->dev, "%s 0x%08x+%zu failed after %zu bytes: %d%s\n",
+		write ? "write" : "read", addr, len, x->done, r,
+		doubt ? " (the frame in flight may have run)" : "");
+	return r == PBUS_XR_INTR ? x->err : pbus_xr_to_errno(r);
 }
 
-/* Entry point of every transfer: checks, bus lock, stats of failures. */
-int pbus_xfer(struct pbus *bus, bool write, u32 addr, void *buf, size_t len)
+/*
+ * Entry point of every transfer: checks, bus lock, stats of failures.
+ * @killable: a user-space caller: a fatal signal ends the transfer with
+ * -EINTR (the frames before it done, the frame in flight given up and in
+ * doubt if a write). @done (may be NULL): bytes of the frames that were
+ * answered OK, also on failure.
+ */
+int pbus_xfer(struct pbus *bus, bool write, u32 addr, void *buf, size_t len,
+	      bool killable, size_t *done)
 {
+	struct pbus_xfer_ctx x = { .bus = bus, .killable = killable };
 	int ret;
 
+	if (done)
+		*done = 0;
 	if (!len)
 		return 0;
 	if ((u64)addr + len > BIT_ULL(32))
 		return -EINVAL;
 
-	mutex_lock(&bus->lock);
+	if (pbus_lock(bus, killable))
+		return -EINTR;
 	if (bus->dead) {
 		ret = -ENODEV;
 	} else {
-		ret = pbus_xfer_locked(bus, write, addr, buf, len);
-		if (ret)
+		ret = pbus_xfer_locked(&x, write, addr, buf, len);
+		if (x.unlocked)
+			goto out;
+		if (ret == -EINTR) {
+			/* Cut short: leave the bus idle for the next user. */
+			bus->xstats.interrupted++;
+			bus->killable = false;
+			if (!bus->xs.link_up && !bus->dead)
+				pbus_resync_locked(bus);
+		} else if (ret) {
 			bus->stats.failed++;
+		}
 	}
-	mutex_unlock(&bus->lock);
+	pbus_unlock(bus);
+out:
+	if (done)
+		*done = x.done;
 	return ret;
 }
 
-int pbus_resync_reset(struct pbus *bus, bool pulse)
+int pbus_resync_reset(struct pbus *bus, bool pulse, bool killable)
 {
 	int ret;
 
-	mutex_lock(&bus->lock);
+	if (pbus_lock(bus, killable))
+		return -EINTR;
 	if (bus->dead) {
 		ret = -ENODEV;
 		goto out;
@@ -579,15 +716,17 @@ int pbus_resync_reset(struct pbus *bus, bool pulse)
 	if (ret)
 		ret = -ENOTCONN;
 out:
-	mutex_unlock(&bus->lock);
+	pbus_unlock(bus);
 	return ret;
 }
 
-void pbus_get_info(struct pbus *bus, struct pbus_ioc_info *info)
+/* User-space callers only (ioctls, debugfs): killable. */
+int pbus_get_info(struct pbus *bus, struct pbus_ioc_info *info)
 {
 	memset(info, 0, sizeof(*info));
 	strscpy(info->name, bus->name, sizeof(info->name));
-	mutex_lock(&bus->lock);
+	if (pbus_lock(bus, true))
+		return -EINTR;
 	info->proto_version = bus->proto_version;
 	info->window_size = bus->window_size;
 	info->max_payload = bus->xs.cur_payload;
@@ -595,21 +734,27 @@ void pbus_get_info(struct pbus *bus, struct pbus_ioc_info *info)
 		info->flags |= PBUS_INFO_LINK_UP;
 	if (bus->multi)
 		info->flags |= PBUS_INFO_SET_MULTIPLE;
-	mutex_unlock(&bus->lock);
+	pbus_unlock(bus);
+	return 0;
 }
 
-void pbus_get_stats(struct pbus *bus, struct pbus_ioc_stats *stats)
+int pbus_get_stats(struct pbus *bus, struct pbus_ioc_stats *stats)
 {
-	mutex_lock(&bus->lock);
+	if (pbus_lock(bus, true))
+		return -EINTR;
 	*stats = bus->stats;
-	mutex_unlock(&bus->lock);
+	pbus_unlock(bus);
+	return 0;
 }
 
-void pbus_reset_stats(struct pbus *bus)
+int pbus_reset_stats(struct pbus *bus)
 {
-	mutex_lock(&bus->lock);
+	if (pbus_lock(bus, true))
+		return -EINTR;
 	memset(&bus->stats, 0, sizeof(bus->stats));
-	mutex_unlock(&bus->lock);
+	memset(&bus->xstats, 0, sizeof(bus->xstats));
+	pbus_unlock(bus);
+	return 0;
 }
 
 /* ------------------------------------------------------------------------
@@ -762,7 +907,11 @@ EXPORT_SYMBOL_GPL(pbus_device);
  * @buf: destination
  * @len: bytes; split into frames as needed
  *
- * Sleeps; takes the bus lock. Retries and resyncs on link errors.
+ * Sleeps; takes the bus lock for one frame and its retries at a time, so
+ * other users' frames may go between the frames of one transfer (the
+ * remote runs frames one by one anyway). Retries and resyncs on link
+ * errors; the retries of one frame stop after PBUS_FRAME_BUDGET_MS.
+ * Not interrupted by signals.
  *
  * Return: 0, -EINVAL if @addr + @len passes 2^32, -ETIMEDOUT when the
  * handshake kept timing out, -EIO when CRC or status kept failing,
@@ -772,7 +921,7 @@ EXPORT_SYMBOL_GPL(pbus_device);
  */
 int pbus_read(struct pbus *bus, u32 addr, void *buf, size_t len)
 {
-	return pbus_xfer(bus, false, addr, buf, len);
+	return pbus_xfer(bus, false, addr, buf, len, false, NULL);
 }
 EXPORT_SYMBOL_GPL(pbus_read);
 
@@ -783,9 +932,10 @@ EXPORT_SYMBOL_GPL(pbus_read);
  * @buf: source
  * @len: bytes; split into frames as needed
  *
- * Sleeps; takes the bus lock. Each frame runs exactly once, or the call
- * fails (docs/protocol.md, "Exactly once"): a write retried after a lost
- * answer is recognised by the remote and not executed twice. On an error
+ * Sleeps; locks the bus per frame as pbus_read(). Each frame runs exactly
+ * once, or the call fails (docs/protocol.md, "Exactly once"): a write
+ * retried after a lost answer is recognised by the remote and not executed
+ * twice, and no other frame goes between an attempt and its retry. On an error
  * the frames before the failing one have run; the failing one may have run
  * if the remote was reset meanwhile (-ECONNRESET) or the retries ran out
  * with its outcome unknown. -ECONNRESET always means a real reset of the
@@ -799,7 +949,7 @@ EXPORT_SYMBOL_GPL(pbus_read);
 int pbus_write(struct pbus *bus, u32 addr, const void *buf, size_t len)
 {
 	/* The core never writes to the buffer of a write frame. */
-	return pbus_xfer(bus, true, addr, (void *)buf, len);
+	return pbus_xfer(bus, true, addr, (void *)buf, len, false, NULL);
 }
 EXPORT_SYMBOL_GPL(pbus_write);
 
@@ -906,7 +1056,7 @@ EXPORT_SYMBOL_GPL(pbus_free_irq);
  */
 int pbus_reset_remote(struct pbus *bus)
 {
-	return pbus_resync_reset(bus, true);
+	return pbus_resync_reset(bus, true, false);
 }
 EXPORT_SYMBOL_GPL(pbus_reset_remote);
 
@@ -919,7 +1069,7 @@ EXPORT_SYMBOL_GPL(pbus_reset_remote);
  */
 int pbus_resync(struct pbus *bus)
 {
-	return pbus_resync_reset(bus, false);
+	return pbus_resync_reset(bus, false, false);
 }
 EXPORT_SYMBOL_GPL(pbus_resync);
 
@@ -937,11 +1087,11 @@ u32 pbus_remote_window_size(struct pbus *bus)
 {
 	u32 size;
 
-	mutex_lock(&bus->lock);
+	pbus_lock(bus, false);
 	if (!bus->xs.link_up && !bus->dead)
 		pbus_link_up_locked(bus);
 	size = bus->window_size;
-	mutex_unlock(&bus->lock);
+	pbus_unlock(bus);
 	return size;
 }
 EXPORT_SYMBOL_GPL(pbus_remote_window_size);
@@ -987,9 +1137,9 @@ static irqreturn_t pbus_irq_thread(int irq, void *data)
 	struct pbus *bus = data;
 	int i;
 
-	mutex_lock(&bus->lock);
+	pbus_lock(bus, false);
 	bus->stats.irqs++;
-	mutex_unlock(&bus->lock);
+	pbus_unlock(bus);
 
 	mutex_lock(&bus->irq_lock);
 	for (i = 0; i < PBUS_IRQ_RERUNS && bus->irq_handler; i++) {
@@ -1010,8 +1160,15 @@ static int pbus_stats_show(struct seq_file *s, void *unused)
 {
 	struct pbus *bus = s->private;
 	struct pbus_ioc_stats st;
+	struct pbus_xstats xs;
+	int ret;
 
-	pbus_get_stats(bus, &st);
+	ret = pbus_lock(bus, true);
+	if (ret)
+		return ret;
+	st = bus->stats;
+	xs = bus->xstats;
+	pbus_unlock(bus);
 	seq_printf(s, "frames %llu\n", st.frames);
 	seq_printf(s, "bytes_read %llu\n", st.bytes_read);
 	seq_printf(s, "bytes_written %llu\n", st.bytes_written);
@@ -1023,6 +1180,8 @@ static int pbus_stats_show(struct seq_file *s, void *unused)
 	seq_printf(s, "irqs %llu\n", st.irqs);
 	seq_printf(s, "failed %llu\n", st.failed);
 	seq_printf(s, "wire_bytes %llu\n", st.wire_bytes);
+	seq_printf(s, "budget_stops %llu\n", xs.budget_stops);
+	seq_printf(s, "interrupted %llu\n", xs.interrupted);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(pbus_stats);
@@ -1032,8 +1191,11 @@ static int pbus_info_show(struct seq_file *s, void *unused)
 	struct pbus *bus = s->private;
 	struct pbus_ioc_info info;
 	struct pbus_range *r;
+	int ret;
 
-	pbus_get_info(bus, &info);
+	ret = pbus_get_info(bus, &info);
+	if (ret)
+		return ret;
 	seq_printf(s, "name %s\n", info.name);
 	seq_printf(s, "link_up %u\n", !!(info.flags & PBUS_INFO_LINK_UP));
 	seq_printf(s, "proto_version %u\n", info.proto_version);
@@ -1224,7 +1386,7 @@ static int pbus_master_probe(struct platform_device *pdev)
 	if (ret)
 		goto err_put;
 
-	mutex_lock(&bus->lock);
+	pbus_lock(bus, false);
 	ret = pbus_link_up_locked(bus);
 	if (ret) {
 		/*
@@ -1235,7 +1397,7 @@ static int pbus_master_probe(struct platform_device *pdev)
 		msleep(PBUS_PROBE_SETTLE_MS);
 		ret = pbus_link_up_locked(bus);
 	}
-	mutex_unlock(&bus->lock);
+	pbus_unlock(bus);
 	if (ret)
 		dev_info(dev, "remote absent (%d); retrying on first use\n",
 			 ret);
@@ -1279,13 +1441,13 @@ static void pbus_master_do_remove(struct platform_device *pdev)
 	mutex_unlock(&pbus_list_lock);
 
 	/* Wait for a transfer in flight; the lines go away after us. */
-	mutex_lock(&bus->lock);
+	pbus_lock(bus, false);
 	WRITE_ONCE(bus->dead, true);
 	bus->xs.link_up = false;
 	/* Gone for good: leave the data lines to whoever binds next. */
 	if (bus->data_out && pbus_data_dir(bus, false))
 		dev_warn(bus->dev, "cannot release the data lines\n");
-	mutex_unlock(&bus->lock);
+	pbus_unlock(bus);
 
 	/* Waits for pbus_request_irq() and a running handler. */
 	mutex_lock(&bus->irq_lock);
