@@ -11,6 +11,7 @@
 #include <linux/mutex.h>
 #include <linux/platform_device.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 #include <linux/pbus.h>
 #include <uapi/linux/pbus.h>
 
@@ -90,9 +91,24 @@ struct pbus_xstats {
  * @stats: counters, under @lock
  * @xstats: more counters, debugfs only, under @lock
  * @irq: Linux IRQ of @irq_gpio, 0 if none
- * @irq_lock: protects @irq_handler/@irq_data against a running handler
+ * @irq_lock: protects @irq_handler/@irq_data against a running handler,
+ *	and the IRQ state below
  * @irq_handler: user's handler
  * @irq_data: its cookie
+ * @irq_on: the IRQ is enabled (pbus_irq_update_locked()), under @irq_lock
+ * @irq_backoff: masked after a storm until @irq_backoff_work runs
+ * @irq_backoff_ms: length of the current backoff
+ * @irq_backoff_work: ends the backoff
+ * @irq_win_start: start of the storm check's window
+ * @irq_win_runs: handler runs in the window
+ * @irq_stuck_runs: runs in a row that left the line asserted
+ * @irq_stuck_start: start of the first of them
+ * @irq_last_storm: when the last storm was found
+ * @irq_storms: storms found (debugfs stats), written under @irq_lock
+ * @irq_ack_mask: IRQ_STATUS bits the debugfs irq_ack handler clears
+ * @irq_ack_runs: runs of that handler
+ * @irq_ack_cleared: runs that cleared bits
+ * @irq_ack_errors: runs whose bus access failed
  * @range_lock: protects @ranges
  * @ranges: claims of open files and kernel reservations
  * @minor: char device minor
@@ -140,6 +156,20 @@ struct pbus {
 	struct mutex irq_lock;		/* irq_handler vs. running handler */
 	pbus_irq_handler_t irq_handler;
 	void *irq_data;
+	bool irq_on;
+	bool irq_backoff;
+	u32 irq_backoff_ms;
+	struct delayed_work irq_backoff_work;
+	ktime_t irq_win_start;
+	u32 irq_win_runs;
+	u32 irq_stuck_runs;
+	ktime_t irq_stuck_start;
+	ktime_t irq_last_storm;
+	u32 irq_storms;
+	u32 irq_ack_mask;
+	u32 irq_ack_runs;
+	u32 irq_ack_cleared;
+	u32 irq_ack_errors;
 
 	struct mutex range_lock;	/* ranges */
 	struct list_head ranges;

@@ -49,13 +49,25 @@
  * keep other users (remoteproc work, unbind) waiting for minutes.
  */
 #define PBUS_FRAME_BUDGET_MS	10000
-/* A level IRQ still asserted after the handler: rerun at most this often. */
-#define PBUS_IRQ_RERUNS		16
+/* IRQ storm bound: see pbus_irq_storm_check(). */
+#define PBUS_IRQ_WINDOW_MS	100
+#define PBUS_IRQ_BACKOFF_MIN_MS	10
+#define PBUS_IRQ_BACKOFF_MAX_MS	1000
 
 static bool no_set_multiple;
 module_param(no_set_multiple, bool, 0444);
 MODULE_PARM_DESC(no_set_multiple,
 		 "write only changed data lines, one op each (as DT pbus,no-set-multiple)");
+
+static uint irq_stuck_max = 8;
+module_param(irq_stuck_max, uint, 0644);
+MODULE_PARM_DESC(irq_stuck_max,
+		 "IRQ storm: handler runs in a row that leave the IRQ line asserted (default 8)");
+
+static uint irq_rate_max = 1000;
+module_param(irq_rate_max, uint, 0644);
+MODULE_PARM_DESC(irq_rate_max,
+		 "IRQ storm: handler runs per 100 ms (default 1000)");
 
 static LIST_HEAD(pbus_list);
 static DEFINE_MUTEX(pbus_list_lock);
@@ -989,16 +1001,38 @@ int pbus_write32(struct pbus *bus, u32 addr, u32 val)
 }
 EXPORT_SYMBOL_GPL(pbus_write32);
 
+/*
+ * The IRQ is enabled while a handler is installed, no storm backoff runs
+ * and the bus is bound; disabled otherwise (a level IRQ nobody clears
+ * would fire for ever). @irq_lock held.
+ */
+static void pbus_irq_update_locked(struct pbus *bus)
+{
+	bool on = bus->irq_handler && !bus->irq_backoff && !READ_ONCE(bus->dead);
+
+	if (!bus->irq || on == bus->irq_on)
+		return;
+	bus->irq_on = on;
+	if (on)
+		enable_irq(bus->irq);
+	else
+		disable_irq_nosync(bus->irq);
+}
+
 /**
  * pbus_request_irq() - install the handler of the remote's IRQ line
  * @bus: the bus
- * @handler: called in thread context when the line rises, and again
- *	while it stays asserted after the handler returned (bounded)
+ * @handler: called in thread context while the line is asserted: the IRQ
+ *	is level-triggered, so the handler runs again after it returned for
+ *	as long as the line stays asserted, also after a failed bus access
  * @data: cookie for @handler
  *
  * One handler per bus. If the line is already asserted the handler runs
  * soon after this returns. The handler may use the bus; it must not call
- * pbus_free_irq().
+ * pbus_free_irq(). A storm (the line still asserted after several runs in
+ * a row, or runs at a rate no real workload makes) masks the IRQ for a
+ * backoff of 10 ms to 1 s, counted as irq_storms in debugfs; it is never
+ * disabled for good.
  *
  * Return: 0, -EOPNOTSUPP without an IRQ line, -EBUSY if a handler is
  * installed, -ENODEV after the master unbound.
@@ -1021,9 +1055,8 @@ int pbus_request_irq(struct pbus *bus, pbus_irq_handler_t handler,
 	} else {
 		bus->irq_data = data;
 		bus->irq_handler = handler;
-		/* An edge before the handler was installed would be lost. */
-		if (gpiod_get_value_cansleep(bus->irq_gpio) > 0)
-			irq_wake_thread(bus->irq, bus);
+		/* Level-triggered: an asserted line fires once enabled. */
+		pbus_irq_update_locked(bus);
 	}
 	mutex_unlock(&bus->irq_lock);
 	return ret;
@@ -1041,6 +1074,7 @@ void pbus_free_irq(struct pbus *bus)
 	mutex_lock(&bus->irq_lock);
 	bus->irq_handler = NULL;
 	bus->irq_data = NULL;
+	pbus_irq_update_locked(bus);
 	mutex_unlock(&bus->irq_lock);
 }
 EXPORT_SYMBOL_GPL(pbus_free_irq);
@@ -1132,24 +1166,129 @@ EXPORT_SYMBOL_GPL(pbus_unreserve);
  * IRQ line
  */
 
+static void pbus_irq_storm_reset(struct pbus *bus, ktime_t now)
+{
+	bus->irq_win_start = now;
+	bus->irq_win_runs = 0;
+	bus->irq_stuck_runs = 0;
+}
+
+static void pbus_irq_backoff_end(struct work_struct *work)
+{
+	struct pbus *bus = container_of(to_delayed_work(work), struct pbus,
+					irq_backoff_work);
+
+	mutex_lock(&bus->irq_lock);
+	bus->irq_backoff = false;
+	pbus_irq_storm_reset(bus, ktime_get());
+	pbus_irq_update_locked(bus);
+	mutex_unlock(&bus->irq_lock);
+}
+
+/*
+ * After a handler run that began at @start, @irq_lock held: a lying remote
+ * that keeps the line asserted (or toggles it as fast as it is cleared),
+ * or a handler that keeps failing on a broken bus, must not keep this
+ * RT-priority thread busy. A storm is irq_stuck_max runs in a row that
+ * left the line asserted (no progress), or irq_rate_max runs within
+ * PBUS_IRQ_WINDOW_MS. It masks the IRQ for a backoff that doubles from
+ * PBUS_IRQ_BACKOFF_MIN_MS up to PBUS_IRQ_BACKOFF_MAX_MS while storms follow
+ * each other, and is never shorter than the storm's runs took (the thread
+ * and its bus traffic get at most half the time, also when each run is a
+ * failing transfer). The backoff's end enables the IRQ again, and an
+ * asserted line fires at once (level-triggered): delayed, never lost.
+ */
+static void pbus_irq_storm_check(struct pbus *bus, ktime_t start)
+{
+	ktime_t now = ktime_get();
+	bool asserted = gpiod_get_value_cansleep(bus->irq_gpio) > 0;
+	s64 span;
+	u32 ms;
+
+	if (ktime_ms_delta(now, bus->irq_win_start) >= PBUS_IRQ_WINDOW_MS) {
+		bus->irq_win_start = start;
+		bus->irq_win_runs = 0;
+	}
+	bus->irq_win_runs++;
+	if (!asserted)
+		bus->irq_stuck_runs = 0;
+	else if (!bus->irq_stuck_runs++)
+		bus->irq_stuck_start = start;
+	if (bus->irq_stuck_runs >= READ_ONCE(irq_stuck_max))
+		span = ktime_ms_delta(now, bus->irq_stuck_start);
+	else if (bus->irq_win_runs >= READ_ONCE(irq_rate_max))
+		span = ktime_ms_delta(now, bus->irq_win_start);
+	else
+		return;
+
+	/* Storms in a row (the last backoff just ended): back off longer. */
+	ms = PBUS_IRQ_BACKOFF_MIN_MS;
+	if (bus->irq_storms &&
+	    ktime_ms_delta(now, bus->irq_last_storm) <
+	    bus->irq_backoff_ms + 2 * PBUS_IRQ_BACKOFF_MAX_MS)
+		ms = min_t(u32, 2 * bus->irq_backoff_ms,
+			   PBUS_IRQ_BACKOFF_MAX_MS);
+	/* Never more than half the time, however long the runs took. */
+	ms = max_t(s64, ms, span);
+	bus->irq_backoff_ms = ms;
+	bus->irq_last_storm = now;
+	WRITE_ONCE(bus->irq_storms, bus->irq_storms + 1);
+	dev_warn_ratelimited(bus->dev,
+			     "IRQ storm: %u runs in %lld ms, %u in a row left the line asserted: masked for %u ms (%u storms)\n",
+			     bus->irq_win_runs,
+			     ktime_ms_delta(now, bus->irq_win_start),
+			     bus->irq_stuck_runs, ms, bus->irq_storms);
+	pbus_irq_storm_reset(bus, now);
+	bus->irq_backoff = true;
+	pbus_irq_update_locked(bus);
+	schedule_delayed_work(&bus->irq_backoff_work, msecs_to_jiffies(ms));
+}
+
+/*
+ * Level-triggered and oneshot: the IRQ stays masked until this returns,
+ * then fires again at once if the line is still asserted, whatever the
+ * handler did (a failed bus read included).
+ */
 static irqreturn_t pbus_irq_thread(int irq, void *data)
 {
 	struct pbus *bus = data;
-	int i;
+	ktime_t start;
 
 	pbus_lock(bus, false);
 	bus->stats.irqs++;
 	pbus_unlock(bus);
 
 	mutex_lock(&bus->irq_lock);
-	for (i = 0; i < PBUS_IRQ_RERUNS && bus->irq_handler; i++) {
+	if (bus->irq_handler) {
+		start = ktime_get();
 		bus->irq_handler(bus, bus->irq_data);
-		/* The remote keeps the line up while bits are pending. */
-		if (gpiod_get_value_cansleep(bus->irq_gpio) <= 0)
-			break;
+		pbus_irq_storm_check(bus, start);
 	}
 	mutex_unlock(&bus->irq_lock);
 	return IRQ_HANDLED;
+}
+
+/*
+ * debugfs irq_ack: a handler for tests and bring-up that clears the
+ * IRQ_STATUS bits in @irq_ack_mask (pbus_rproc's does the same for its
+ * own bits). Under @irq_lock, like every handler.
+ */
+static void pbus_irq_ack_handler(struct pbus *bus, void *data)
+{
+	u32 st, clr;
+
+	WRITE_ONCE(bus->irq_ack_runs, bus->irq_ack_runs + 1);
+	if (pbus_read32(bus, PBUS_REG_BASE + PBUS_REG_IRQ_STATUS, &st))
+		goto err;
+	clr = st & bus->irq_ack_mask;
+	if (!clr)
+		return;
+	if (pbus_write32(bus, PBUS_REG_BASE + PBUS_REG_IRQ_STATUS, clr))
+		goto err;
+	WRITE_ONCE(bus->irq_ack_cleared, bus->irq_ack_cleared + 1);
+	return;
+err:
+	WRITE_ONCE(bus->irq_ack_errors, bus->irq_ack_errors + 1);
 }
 
 /* ------------------------------------------------------------------------
@@ -1182,6 +1321,7 @@ static int pbus_stats_show(struct seq_file *s, void *unused)
 	seq_printf(s, "wire_bytes %llu\n", st.wire_bytes);
 	seq_printf(s, "budget_stops %llu\n", xs.budget_stops);
 	seq_printf(s, "interrupted %llu\n", xs.interrupted);
+	seq_printf(s, "irq_storms %u\n", READ_ONCE(bus->irq_storms));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(pbus_stats);
@@ -1240,6 +1380,66 @@ static const struct file_operations pbus_resync_fops = {
 	.llseek = noop_llseek,
 };
 
+static int pbus_irq_ack_show(struct seq_file *s, void *unused)
+{
+	struct pbus *bus = s->private;
+
+	seq_printf(s, "mask 0x%08x\n", READ_ONCE(bus->irq_ack_mask));
+	seq_printf(s, "runs %u\n", READ_ONCE(bus->irq_ack_runs));
+	seq_printf(s, "cleared %u\n", READ_ONCE(bus->irq_ack_cleared));
+	seq_printf(s, "errors %u\n", READ_ONCE(bus->irq_ack_errors));
+	return 0;
+}
+
+static int pbus_irq_ack_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, pbus_irq_ack_show, inode->i_private);
+}
+
+/*
+ * Writing a non-zero mask installs the test handler (or changes its mask),
+ * 0 removes it; -EBUSY while another user (pbus_rproc) has the IRQ.
+ */
+static ssize_t pbus_irq_ack_write(struct file *file, const char __user *ubuf,
+				  size_t count, loff_t *ppos)
+{
+	struct pbus *bus = file_inode(file)->i_private;
+	bool ours;
+	u32 mask;
+	int ret;
+
+	ret = kstrtou32_from_user(ubuf, count, 0, &mask);
+	if (ret)
+		return ret;
+	mutex_lock(&bus->irq_lock);
+	ours = bus->irq_handler == pbus_irq_ack_handler;
+	if (bus->irq_handler && !ours)
+		ret = -EBUSY;
+	else
+		WRITE_ONCE(bus->irq_ack_mask, mask);
+	mutex_unlock(&bus->irq_lock);
+	if (ret)
+		return ret;
+	if (mask && !ours) {
+		WRITE_ONCE(bus->irq_ack_runs, 0);
+		WRITE_ONCE(bus->irq_ack_cleared, 0);
+		WRITE_ONCE(bus->irq_ack_errors, 0);
+		ret = pbus_request_irq(bus, pbus_irq_ack_handler, NULL);
+	} else if (!mask && ours) {
+		pbus_free_irq(bus);
+	}
+	return ret ? ret : count;
+}
+
+static const struct file_operations pbus_irq_ack_fops = {
+	.owner = THIS_MODULE,
+	.open = pbus_irq_ack_open,
+	.read = seq_read,
+	.write = pbus_irq_ack_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
 static void pbus_debugfs_add(struct pbus *bus)
 {
 	if (IS_ERR_OR_NULL(pbus_debugfs_root))
@@ -1248,6 +1448,9 @@ static void pbus_debugfs_add(struct pbus *bus)
 	debugfs_create_file("stats", 0444, bus->dbg, bus, &pbus_stats_fops);
 	debugfs_create_file("info", 0444, bus->dbg, bus, &pbus_info_fops);
 	debugfs_create_file("resync", 0200, bus->dbg, bus, &pbus_resync_fops);
+	if (bus->irq)
+		debugfs_create_file("irq_ack", 0600, bus->dbg, bus,
+				    &pbus_irq_ack_fops);
 }
 
 /* ------------------------------------------------------------------------
@@ -1319,11 +1522,25 @@ static int pbus_master_irq(struct pbus *bus)
 	irq = gpiod_to_irq(bus->irq_gpio);
 	if (irq < 0)
 		return dev_err_probe(bus->dev, irq, "irq-gpios: no IRQ\n");
-	/* Rising edge of the logical level: DT flags give the polarity. */
-	trig = gpiod_is_active_low(bus->irq_gpio) ? IRQF_TRIGGER_FALLING :
-						    IRQF_TRIGGER_RISING;
+	/*
+	 * The remote holds the line asserted while bits are pending: a level
+	 * IRQ (its polarity from the DT flags), masked until the oneshot
+	 * thread returns, cannot be lost the way an edge was (after a
+	 * handler's failed read, or a burst of reruns). Disabled until a
+	 * handler is installed (pbus_irq_update_locked()).
+	 */
+	trig = gpiod_is_active_low(bus->irq_gpio) ? IRQF_TRIGGER_LOW :
+						    IRQF_TRIGGER_HIGH;
 	ret = request_threaded_irq(irq, NULL, pbus_irq_thread,
-				   trig | IRQF_ONESHOT, bus->name, bus);
+				   trig | IRQF_ONESHOT | IRQF_NO_AUTOEN,
+				   bus->name, bus);
+	if (ret == -EINVAL) {
+		/* An edge-only controller: users poll rather than lose IRQs. */
+		dev_warn(bus->dev,
+			 "IRQ %d cannot be level-triggered: remote IRQ not used\n",
+			 irq);
+		return 0;
+	}
 	if (ret)
 		return dev_err_probe(bus->dev, ret, "request IRQ %d\n", irq);
 	bus->irq = irq;
@@ -1345,6 +1562,7 @@ static int pbus_master_probe(struct platform_device *pdev)
 	INIT_LIST_HEAD(&bus->ranges);
 	mutex_init(&bus->lock);
 	mutex_init(&bus->irq_lock);
+	INIT_DELAYED_WORK(&bus->irq_backoff_work, pbus_irq_backoff_end);
 	mutex_init(&bus->range_lock);
 	bus->dev = get_device(dev);
 	bus->np = of_node_get(dev->of_node);
@@ -1452,7 +1670,10 @@ static void pbus_master_do_remove(struct platform_device *pdev)
 	/* Waits for pbus_request_irq() and a running handler. */
 	mutex_lock(&bus->irq_lock);
 	bus->irq_handler = NULL;
+	pbus_irq_update_locked(bus);
 	mutex_unlock(&bus->irq_lock);
+	/* dead: the backoff's end leaves the IRQ disabled */
+	cancel_delayed_work_sync(&bus->irq_backoff_work);
 	if (bus->irq)
 		free_irq(bus->irq, bus);
 
