@@ -10,6 +10,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/platform_device.h>
+#include <linux/ratelimit.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
 #include <linux/pbus.h>
@@ -45,10 +46,12 @@ struct pbus_range {
 
 /**
  * struct pbus_xstats - counters of the master end shown in debugfs only
+ * @link_losses: resyncs that failed on a link that was up
  * @budget_stops: frames given up when PBUS_FRAME_BUDGET_MS ran out
  * @interrupted: transfers of user-space callers ended by a fatal signal
  */
 struct pbus_xstats {
+	u64 link_losses;
 	u64 budget_stops;
 	u64 interrupted;
 };
@@ -86,7 +89,9 @@ struct pbus_xstats {
  * @spin_us: busy-poll phase of a handshake wait
  * @timeout_us: bound of a handshake wait
  * @proto_version: remote's PBUS_REG_VERSION
- * @window_size: remote's PBUS_REG_WINDOW_SIZE
+ * @window_size: remote's PBUS_REG_WINDOW_SIZE, at most PBUS_REG_BASE
+ * @window_clamped: a larger one was reported (and logged) once
+ * @link_rs: ratelimit of the link's messages (losses, bad parameters)
  * @scratch: buffer for pbus_master_read()
  * @stats: counters, under @lock
  * @xstats: more counters, debugfs only, under @lock
@@ -147,6 +152,8 @@ struct pbus {
 
 	u32 proto_version;
 	u32 window_size;
+	bool window_clamped;
+	struct ratelimit_state link_rs;
 	u8 *scratch;
 
 	struct pbus_ioc_stats stats;

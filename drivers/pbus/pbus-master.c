@@ -21,6 +21,7 @@
 #include <linux/of.h>
 #include <linux/platform_device.h>
 #include <linux/random.h>
+#include <linux/ratelimit.h>
 #include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -36,6 +37,16 @@
 #define PBUS_DEF_SPIN_US	20
 #define PBUS_DEF_TIMEOUT_US	5000
 #define PBUS_DEF_RETRIES	8
+/*
+ * What the probe accepts: exactly the minimum/maximum of
+ * dts/bindings/pbus,gpio-master.yaml (scripts/check-dts.sh compares them).
+ */
+#define PBUS_TIMEOUT_US_MIN	1
+#define PBUS_TIMEOUT_US_MAX	1000000
+#define PBUS_SPIN_US_MAX	10000
+#define PBUS_RETRIES_MAX	100
+/* Link losses and link-up complaints logged per minute (flapping links). */
+#define PBUS_LINK_LOG_BURST	5
 /* Above the remote's default idle timeout (100 ms): see the probe. */
 #define PBUS_PROBE_SETTLE_MS	250
 /* Bounds of the resync sequence. */
@@ -450,8 +461,13 @@ static int pbus_resync_locked(struct pbus *bus)
 			return -EINTR;
 		}
 	}
-	if (ret && bus->xs.link_up)
-		dev_warn(bus->dev, "remote lost (%d)\n", ret);
+	/* A flapping link logs a few losses a minute, and counts them all. */
+	if (ret && bus->xs.link_up) {
+		bus->xstats.link_losses++;
+		if (__ratelimit(&bus->link_rs))
+			dev_warn(bus->dev, "remote lost (%d), %llu losses (debugfs stats link_losses)\n",
+				 ret, bus->xstats.link_losses);
+	}
 	bus->xs.link_up = !ret;
 	return ret;
 }
@@ -475,14 +491,23 @@ static int pbus_link_up_locked(struct pbus *bus)
 		bus->xs.link_up = false;
 		return -EIO;
 	}
-	if (version != PBUS_PROTO_VERSION)
+	if (version != PBUS_PROTO_VERSION && __ratelimit(&bus->link_rs))
 		dev_warn(bus->dev, "remote speaks protocol %u, we speak %u\n",
 			 version, PBUS_PROTO_VERSION);
 	if (maxp < PBUS_MIN_PAYLOAD || !epoch) {
-		dev_err(bus->dev, "remote max payload %u or epoch %u invalid\n",
-			maxp, epoch);
+		if (__ratelimit(&bus->link_rs))
+			dev_err(bus->dev, "remote max payload %u or epoch %u invalid\n",
+				maxp, epoch);
 		bus->xs.link_up = false;
 		return -EPROTO;
+	}
+	/* The window ends where the register block begins. */
+	if (window > PBUS_REG_BASE) {
+		if (!bus->window_clamped)
+			dev_warn(bus->dev, "remote window of %u bytes reaches into its registers: taken as %u\n",
+				 window, PBUS_REG_BASE);
+		bus->window_clamped = true;
+		window = PBUS_REG_BASE;
 	}
 	bus->xs.epoch = epoch;
 	bus->proto_version = version;
@@ -1319,6 +1344,7 @@ static int pbus_stats_show(struct seq_file *s, void *unused)
 	seq_printf(s, "irqs %llu\n", st.irqs);
 	seq_printf(s, "failed %llu\n", st.failed);
 	seq_printf(s, "wire_bytes %llu\n", st.wire_bytes);
+	seq_printf(s, "link_losses %llu\n", xs.link_losses);
 	seq_printf(s, "budget_stops %llu\n", xs.budget_stops);
 	seq_printf(s, "interrupted %llu\n", xs.interrupted);
 	seq_printf(s, "irq_storms %u\n", READ_ONCE(bus->irq_storms));
@@ -1562,6 +1588,7 @@ static int pbus_master_probe(struct platform_device *pdev)
 	INIT_LIST_HEAD(&bus->ranges);
 	mutex_init(&bus->lock);
 	mutex_init(&bus->irq_lock);
+	ratelimit_state_init(&bus->link_rs, 60 * HZ, PBUS_LINK_LOG_BURST);
 	INIT_DELAYED_WORK(&bus->irq_backoff_work, pbus_irq_backoff_end);
 	mutex_init(&bus->range_lock);
 	bus->dev = get_device(dev);
@@ -1584,10 +1611,17 @@ static int pbus_master_probe(struct platform_device *pdev)
 	device_property_read_u32(dev, "pbus,spin-us", &bus->spin_us);
 	device_property_read_u32(dev, "pbus,timeout-us", &bus->timeout_us);
 	device_property_read_u32(dev, "pbus,retries", &bus->xs.retries);
-	if (bus->timeout_us < 1 || bus->timeout_us > USEC_PER_SEC ||
-	    bus->spin_us > bus->timeout_us || bus->xs.retries > 100) {
+	/* A spin longer than a wait just spins the whole wait: allowed. */
+	if (bus->timeout_us < PBUS_TIMEOUT_US_MIN ||
+	    bus->timeout_us > PBUS_TIMEOUT_US_MAX ||
+	    bus->spin_us > PBUS_SPIN_US_MAX ||
+	    bus->xs.retries > PBUS_RETRIES_MAX) {
 		ret = dev_err_probe(dev, -EINVAL,
-				    "bad pbus,spin-us/timeout-us/retries\n");
+				    "pbus,timeout-us %u (%u..%u), pbus,spin-us %u (..%u) or pbus,retries %u (..%u) out of range\n",
+				    bus->timeout_us, PBUS_TIMEOUT_US_MIN,
+				    PBUS_TIMEOUT_US_MAX, bus->spin_us,
+				    PBUS_SPIN_US_MAX, bus->xs.retries,
+				    PBUS_RETRIES_MAX);
 		goto err_put;
 	}
 	bus->xs.max_payload = PBUS_MIN_PAYLOAD;

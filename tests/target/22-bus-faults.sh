@@ -19,6 +19,8 @@
 #     process's read and a pbusctl info get the bus within a bound while it
 #     runs (the bus lock is held per frame), kill -9 ends it promptly (killable
 #     lock and waits), the bus works after, no hung-task report.
+#  f) (before d) a flapping link (ACK stuck and released, PBUS_FAULT_FLAPS
+#     times, default 20): every loss counted, at most 5 logged a minute.
 #  d) cable multiple=0 + master no_set_multiple=1: a smaller round of a).
 #
 # Env: PBUS_DEV (/dev/pbus/pbus0), PBUSCTL (found in PATH or next to the tree),
@@ -41,6 +43,7 @@ SLACK_MS=${PBUS_FAULT_SLACK_MS:-500}
 E_DELAY_NS=${PBUS_FAULT_DELAY_NS:-200000}
 E_BOUND_MS=${PBUS_FAULT_WAIT_MS:-3000}
 E_KILL_MS=${PBUS_FAULT_KILL_MS:-1000}
+FLAPS=${PBUS_FAULT_FLAPS:-20}
 BUSDBG=/sys/kernel/debug/pbus/$(basename "$DEV")
 
 command -v modprobe >/dev/null 2>&1 || skip_all "no modprobe"
@@ -382,6 +385,30 @@ hung=$(dmesg_since | grep -c 'blocked for more than')
 hung0=$(grep -c 'blocked for more than' "$T/dmesg0")
 assert_eq "e) no hung-task report" 0 $((hung - hung0))
 check_region "e) faults off, whole region"
+
+# ---- f) a flapping link: a few log lines a minute, every loss counted ------
+# ACK stuck: a resync (pbusctl reset) fails and the link is lost; stick off:
+# the next one brings it back. The master logs at most 5 losses a minute
+# (before: one line per loss) and counts them all in debugfs link_losses.
+pc stats --reset >/dev/null
+n0=$(dmesg_since | grep -c 'remote lost')
+i=0
+while [ "$i" -lt "$FLAPS" ]; do
+	echo "10 1" > "$CBL/stick"
+	pc reset >/dev/null 2>&1 && diag "f) flap $i: resync worked with ACK stuck"
+	echo off > "$CBL/stick"
+	pc reset >/dev/null 2>&1 || diag "f) flap $i: the link did not come back"
+	i=$((i + 1))
+done
+n1=$(dmesg_since | grep -c 'remote lost')
+assert_eq "f) $FLAPS link losses counted (debugfs link_losses)" "$FLAPS" \
+	"$(sed -n 's/^link_losses //p' "$BUSDBG/stats")"
+if [ $((n1 - n0)) -le 5 ]; then
+	ok "f) $FLAPS losses logged in $((n1 - n0)) lines (<= 5 a minute)"
+else
+	not_ok "f) $FLAPS losses logged in $((n1 - n0)) lines (> 5)"
+fi
+assert_eq "f) link up after the flapping" 1 "$(pc info | sed -n 's/^link_up //p')"
 
 # ---- d) no set_multiple ----------------------------------------------------
 if unload_bus && load_bus multiple=0 no_set_multiple=1; then
