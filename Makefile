@@ -228,7 +228,7 @@ check-no-reset:
 # tests; fails on a failed test or any BUG/WARNING/Oops/lockdep/atomic-context kernel line.
 # RT_SCALE: under forced threading a bus fault costs about 16 ms of TCG time (armmp: 10),
 # so 60-rpmsg's fault phase at full scale alone takes over 10 minutes; 20% keeps every case.
-RT_TESTS	?= 10 20 22 25 30 40 45 50 60
+RT_TESTS	?= 10 20 22 24 25 30 40 45 50 60
 RT_SCALE	?= 20
 RT_O		:= $(CURDIR)/build/check-rt
 check-rt:

@@ -335,6 +335,43 @@ for k in ("$schema", "title", "maintainers", "properties", "required", "examples
 assert d.get("additionalProperties") is False or d.get("unevaluatedProperties") is False
 ' "$y"
 done
+# The bindings' minimum/maximum of the numeric properties equal what the drivers' probes
+# accept: a DT that validates must not be refused at probe, nor one that probes flagged.
+check "bindings: numeric limits equal the drivers' probe checks" "$PY" - "$ROOT" <<'PYEOF'
+import os, re, sys, yaml
+root = sys.argv[1]
+src = ["drivers/pbus/pbus-master.c", "drivers/pbus/pbus-slave.c",
+       "drivers/pbus/proto/pbus_proto.h"]
+defs = {}
+for f in src:
+    for m in re.finditer(r"^#define\s+(PBUS_\w+)\s+(.+?)\s*(?:/\*.*)?$",
+                         open(os.path.join(root, f)).read(), re.M):
+        defs[m.group(1)] = m.group(2)
+def val(name):
+    e = re.sub(r"\b(\d+)u\b", r"\1", defs[name])
+    e = re.sub(r"\bPBUS_\w+\b", lambda m: str(val(m.group(0))), e)
+    assert re.fullmatch(r"[\d\s()*+x-]+", e), name + ": " + e
+    return eval(e)
+# binding, property: (probe's minimum, probe's maximum)
+limits = {
+    ("pbus,gpio-master.yaml", "pbus,timeout-us"): ("PBUS_TIMEOUT_US_MIN", "PBUS_TIMEOUT_US_MAX"),
+    ("pbus,gpio-master.yaml", "pbus,spin-us"): (0, "PBUS_SPIN_US_MAX"),
+    ("pbus,gpio-master.yaml", "pbus,retries"): (0, "PBUS_RETRIES_MAX"),
+    ("pbus,gpio-slave.yaml", "pbus,window-size"): (4, "PBUS_SLAVE_WINDOW_MAX"),
+    ("pbus,gpio-slave.yaml", "pbus,max-payload"): ("PBUS_MIN_PAYLOAD", "PBUS_MAX_PAYLOAD"),
+    ("pbus,gpio-slave.yaml", "pbus,idle-timeout-us"): ("PBUS_SLAVE_IDLE_MIN_US", "PBUS_SLAVE_IDLE_MAX_US"),
+    ("pbus,gpio-slave.yaml", "pbus,poll-us"): (0, "PBUS_SLAVE_POLL_MAX_US"),
+}
+bad = []
+for (b, prop), (lo, hi) in limits.items():
+    p = yaml.safe_load(open(os.path.join(root, "dts/bindings", b)))["properties"][prop]
+    want = (lo if isinstance(lo, int) else val(lo), val(hi))
+    got = (p.get("minimum", 0), p.get("maximum"))
+    if got != want:
+        bad.append("%s %s: binding %s..%s, probe %s..%s" % (b, prop, got[0], got[1], want[0], want[1]))
+print("\n".join(bad))
+sys.exit(1 if bad else 0)
+PYEOF
 # dt-validate and dt-doc-validate exit 0 on most findings: any output is a failure
 quiet() { # run a command; fail (showing its output) if it fails or prints anything
 	local m
@@ -363,6 +400,21 @@ if command -v dt-doc-validate >/dev/null && command -v dt-mk-schema >/dev/null &
 		[ -e "$y" ] || continue
 		check "$(basename "$y"): dt-doc-validate" quiet dt-doc-validate -u "$BIND_DIR" "$y"
 		check "$(basename "$y"): examples compile and pass dt-validate" example_ok "$y"
+	done
+	# the limits bite: the master's example with each limit, then one past it
+	limit_ok() { # property value should-pass
+		local d=$OUT/pbus,gpio-master.limit.dtb m
+		cp "$OUT/pbus,gpio-master.example.dtb" "$d" &&
+			fdtput -t u "$d" /example-0/pbus0 "$1" "$2" || return 1
+		m=$(dt-validate -s "$schema" "$d" 2>&1)
+		if [ "$3" = 1 ]; then [ -z "$m" ] || { echo "$m"; return 1; }
+		else [ -n "$m" ] || { echo "$1 = $2 passed the binding"; return 1; }; fi
+	}
+	for pv in "pbus,timeout-us 1000000 1" "pbus,timeout-us 1000001 0" "pbus,timeout-us 0 0" \
+		  "pbus,retries 100 1" "pbus,retries 101 0" "pbus,spin-us 10000 1" "pbus,spin-us 10001 0"; do
+		# shellcheck disable=SC2086 # three words
+		check "pbus,gpio-master.yaml: $(set -- $pv; echo "$1 = $2 $([ "$3" = 1 ] && echo passes || echo is refused)")" \
+			limit_ok $pv
 	done
 	for m in "${MERGED[@]}"; do
 		[ -f "$m" ] || continue

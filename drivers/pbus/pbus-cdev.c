@@ -274,7 +274,7 @@ static ssize_t pbus_cdev_rw(struct file *file, char __user *ubuf,
 	struct pbus_file *pf = file->private_data;
 	struct pbus *bus = pf->bus;
 	loff_t pos = *ppos;
-	size_t done = 0, n;
+	size_t done = 0, n, got;
 	void *kbuf = NULL;
 	int ret = 0;
 
@@ -307,6 +307,12 @@ static ssize_t pbus_cdev_rw(struct file *file, char __user *ubuf,
 		goto out;
 	}
 
+	/*
+	 * The bus lock is taken per frame (pbus_xfer()): the chunk only
+	 * bounds the bounce buffer. A fatal signal ends a chunk between or
+	 * inside frames, any other one ends the call between chunks. The
+	 * frames done count, on error too: a short count is exact.
+	 */
 	while (done < count) {
 		if (done && signal_pending(current))
 			break;
@@ -316,19 +322,19 @@ static ssize_t pbus_cdev_rw(struct file *file, char __user *ubuf,
 				ret = -EFAULT;
 				break;
 			}
-			ret = pbus_xfer(bus, true, pos + done, kbuf, n);
-			if (ret)
-				break;
+			ret = pbus_xfer(bus, true, pos + done, kbuf, n, true,
+					&got);
 		} else {
-			ret = pbus_xfer(bus, false, pos + done, kbuf, n);
-			if (ret)
-				break;
-			if (copy_to_user(ubuf + done, kbuf, n)) {
+			ret = pbus_xfer(bus, false, pos + done, kbuf, n, true,
+					&got);
+			if (got && copy_to_user(ubuf + done, kbuf, got)) {
 				ret = -EFAULT;
 				break;
 			}
 		}
-		done += n;
+		done += got;
+		if (ret)
+			break;
 	}
 out:
 	kvfree(kbuf);
@@ -373,7 +379,7 @@ static int pbus_cdev_reset(struct pbus_file *pf, struct file *file,
 		if (pbus_kernel_owned(bus, 0, PBUS_ADDR_SPACE))
 			return -EBUSY;
 	}
-	return pbus_resync_reset(bus, val);
+	return pbus_resync_reset(bus, val, true);
 }
 
 static int pbus_cdev_claim(struct pbus_file *pf, struct file *file,
@@ -408,19 +414,23 @@ static long pbus_cdev_ioctl(struct file *file, unsigned int cmd,
 	void __user *uarg = (void __user *)arg;
 	struct pbus_ioc_stats stats;
 	struct pbus_ioc_info info;
+	int ret;
 
 	switch (cmd) {
 	case PBUS_IOC_INFO:
-		pbus_get_info(pf->bus, &info);
+		ret = pbus_get_info(pf->bus, &info);
+		if (ret)
+			return ret;
 		return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
 	case PBUS_IOC_STATS:
-		pbus_get_stats(pf->bus, &stats);
+		ret = pbus_get_stats(pf->bus, &stats);
+		if (ret)
+			return ret;
 		return copy_to_user(uarg, &stats, sizeof(stats)) ? -EFAULT : 0;
 	case PBUS_IOC_RESET_STATS:
 		if (!(file->f_mode & FMODE_WRITE))
 			return -EBADF;
-		pbus_reset_stats(pf->bus);
-		return 0;
+		return pbus_reset_stats(pf->bus);
 	case PBUS_IOC_RESET:
 		return pbus_cdev_reset(pf, file, uarg);
 	case PBUS_IOC_CLAIM:

@@ -10,7 +10,9 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/platform_device.h>
+#include <linux/ratelimit.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 #include <linux/pbus.h>
 #include <uapi/linux/pbus.h>
 
@@ -43,6 +45,18 @@ struct pbus_range {
 };
 
 /**
+ * struct pbus_xstats - counters of the master end shown in debugfs only
+ * @link_losses: resyncs that failed on a link that was up
+ * @budget_stops: frames given up when PBUS_FRAME_BUDGET_MS ran out
+ * @interrupted: transfers of user-space callers ended by a fatal signal
+ */
+struct pbus_xstats {
+	u64 link_losses;
+	u64 budget_stops;
+	u64 interrupted;
+};
+
+/**
  * struct pbus - one master end
  * @kref: lifetime; held by the driver while bound, by pbus_get() users and
  *	by open files
@@ -50,7 +64,10 @@ struct pbus_range {
  * @dev: the platform device (a reference is held until the last put)
  * @np: its DT node, for pbus_get() lookups
  * @name: bus name, DT label or dev_name()
- * @lock: serialises the wire, the link state and the stats
+ * @lock: serialises the wire, the link state and the stats; held for one
+ *	frame and its retries at a time (pbus_xfer_checkpoint())
+ * @killable: the holder of @lock is a user-space caller that a fatal
+ *	signal may stop (pbus_lock())
  * @dead: set under @lock at unbind; every entry point then fails -ENODEV
  * @xs: link state of the transfer engine, pbus_xfer_run(): link_up (the
  *	remote answered the last link-up sequence), tag of the next frame,
@@ -72,13 +89,31 @@ struct pbus_range {
  * @spin_us: busy-poll phase of a handshake wait
  * @timeout_us: bound of a handshake wait
  * @proto_version: remote's PBUS_REG_VERSION
- * @window_size: remote's PBUS_REG_WINDOW_SIZE
+ * @window_size: remote's PBUS_REG_WINDOW_SIZE, at most PBUS_REG_BASE
+ * @window_clamped: a larger one was reported (and logged) once
+ * @link_rs: ratelimit of the link's messages (losses, bad parameters)
  * @scratch: buffer for pbus_master_read()
  * @stats: counters, under @lock
+ * @xstats: more counters, debugfs only, under @lock
  * @irq: Linux IRQ of @irq_gpio, 0 if none
- * @irq_lock: protects @irq_handler/@irq_data against a running handler
+ * @irq_lock: protects @irq_handler/@irq_data against a running handler,
+ *	and the IRQ state below
  * @irq_handler: user's handler
  * @irq_data: its cookie
+ * @irq_on: the IRQ is enabled (pbus_irq_update_locked()), under @irq_lock
+ * @irq_backoff: masked after a storm until @irq_backoff_work runs
+ * @irq_backoff_ms: length of the current backoff
+ * @irq_backoff_work: ends the backoff
+ * @irq_win_start: start of the storm check's window
+ * @irq_win_runs: handler runs in the window
+ * @irq_stuck_runs: runs in a row that left the line asserted
+ * @irq_stuck_start: start of the first of them
+ * @irq_last_storm: when the last storm was found
+ * @irq_storms: storms found (debugfs stats), written under @irq_lock
+ * @irq_ack_mask: IRQ_STATUS bits the debugfs irq_ack handler clears
+ * @irq_ack_runs: runs of that handler
+ * @irq_ack_cleared: runs that cleared bits
+ * @irq_ack_errors: runs whose bus access failed
  * @range_lock: protects @ranges
  * @ranges: claims of open files and kernel reservations
  * @minor: char device minor
@@ -94,6 +129,7 @@ struct pbus {
 	char name[PBUS_NAME_LEN];
 
 	struct mutex lock;		/* wire, link state, stats */
+	bool killable;
 	bool dead;
 	struct pbus_xfer_state xs;
 
@@ -116,14 +152,31 @@ struct pbus {
 
 	u32 proto_version;
 	u32 window_size;
+	bool window_clamped;
+	struct ratelimit_state link_rs;
 	u8 *scratch;
 
 	struct pbus_ioc_stats stats;
+	struct pbus_xstats xstats;
 
 	int irq;
 	struct mutex irq_lock;		/* irq_handler vs. running handler */
 	pbus_irq_handler_t irq_handler;
 	void *irq_data;
+	bool irq_on;
+	bool irq_backoff;
+	u32 irq_backoff_ms;
+	struct delayed_work irq_backoff_work;
+	ktime_t irq_win_start;
+	u32 irq_win_runs;
+	u32 irq_stuck_runs;
+	ktime_t irq_stuck_start;
+	ktime_t irq_last_storm;
+	u32 irq_storms;
+	u32 irq_ack_mask;
+	u32 irq_ack_runs;
+	u32 irq_ack_cleared;
+	u32 irq_ack_errors;
 
 	struct mutex range_lock;	/* ranges */
 	struct list_head ranges;
@@ -143,11 +196,12 @@ extern struct dentry *pbus_debugfs_root;
 /* pbus-master.c */
 extern struct platform_driver pbus_master_driver;
 void pbus_release(struct kref *kref);
-int pbus_xfer(struct pbus *bus, bool write, u32 addr, void *buf, size_t len);
-int pbus_resync_reset(struct pbus *bus, bool pulse);
-void pbus_get_info(struct pbus *bus, struct pbus_ioc_info *info);
-void pbus_get_stats(struct pbus *bus, struct pbus_ioc_stats *stats);
-void pbus_reset_stats(struct pbus *bus);
+int pbus_xfer(struct pbus *bus, bool write, u32 addr, void *buf, size_t len,
+	      bool killable, size_t *done);
+int pbus_resync_reset(struct pbus *bus, bool pulse, bool killable);
+int pbus_get_info(struct pbus *bus, struct pbus_ioc_info *info);
+int pbus_get_stats(struct pbus *bus, struct pbus_ioc_stats *stats);
+int pbus_reset_stats(struct pbus *bus);
 
 /* pbus-cdev.c */
 int pbus_cdev_add(struct pbus *bus);

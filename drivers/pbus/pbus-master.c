@@ -21,6 +21,8 @@
 #include <linux/of.h>
 #include <linux/platform_device.h>
 #include <linux/random.h>
+#include <linux/ratelimit.h>
+#include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -35,21 +37,72 @@
 #define PBUS_DEF_SPIN_US	20
 #define PBUS_DEF_TIMEOUT_US	5000
 #define PBUS_DEF_RETRIES	8
+/*
+ * What the probe accepts: exactly the minimum/maximum of
+ * dts/bindings/pbus,gpio-master.yaml (scripts/check-dts.sh compares them).
+ */
+#define PBUS_TIMEOUT_US_MIN	1
+#define PBUS_TIMEOUT_US_MAX	1000000
+#define PBUS_SPIN_US_MAX	10000
+#define PBUS_RETRIES_MAX	100
+/* Link losses and link-up complaints logged per minute (flapping links). */
+#define PBUS_LINK_LOG_BURST	5
 /* Above the remote's default idle timeout (100 ms): see the probe. */
 #define PBUS_PROBE_SETTLE_MS	250
 /* Bounds of the resync sequence. */
 #define PBUS_SETTLE_TRIES	8
 #define PBUS_RESYNC_TRIES	3
-/* A level IRQ still asserted after the handler: rerun at most this often. */
-#define PBUS_IRQ_RERUNS		16
+/* The resync's wait for a late answer: spin_us + this (pbus_resync_once()). */
+#define PBUS_RESYNC_GRACE_US	100
+/*
+ * A frame's retries stop once its first attempt is this old: with the bus
+ * lock held for a frame and its retries, a slow or lying remote cannot
+ * keep other users (remoteproc work, unbind) waiting for minutes.
+ */
+#define PBUS_FRAME_BUDGET_MS	10000
+/* IRQ storm bound: see pbus_irq_storm_check(). */
+#define PBUS_IRQ_WINDOW_MS	100
+#define PBUS_IRQ_BACKOFF_MIN_MS	10
+#define PBUS_IRQ_BACKOFF_MAX_MS	1000
 
 static bool no_set_multiple;
 module_param(no_set_multiple, bool, 0444);
 MODULE_PARM_DESC(no_set_multiple,
 		 "write only changed data lines, one op each (as DT pbus,no-set-multiple)");
 
+static uint irq_stuck_max = 8;
+module_param(irq_stuck_max, uint, 0644);
+MODULE_PARM_DESC(irq_stuck_max,
+		 "IRQ storm: handler runs in a row that leave the IRQ line asserted (default 8)");
+
+static uint irq_rate_max = 1000;
+module_param(irq_rate_max, uint, 0644);
+MODULE_PARM_DESC(irq_rate_max,
+		 "IRQ storm: handler runs per 100 ms (default 1000)");
+
 static LIST_HEAD(pbus_list);
 static DEFINE_MUTEX(pbus_list_lock);
+
+/*
+ * The bus lock. @killable: a user-space caller, whom a fatal signal stops
+ * while it waits for the lock and, once it holds it, in the sleeping part
+ * of a handshake wait (pbus_poll_ack()); kernel users wait and finish.
+ */
+static int pbus_lock(struct pbus *bus, bool killable)
+{
+	if (!killable)
+		mutex_lock(&bus->lock);
+	else if (mutex_lock_killable(&bus->lock))
+		return -EINTR;
+	bus->killable = killable;
+	return 0;
+}
+
+static void pbus_unlock(struct pbus *bus)
+{
+	bus->killable = false;
+	mutex_unlock(&bus->lock);
+}
 
 /* ------------------------------------------------------------------------
  * Wire level
@@ -126,15 +179,17 @@ static int pbus_data_get(struct pbus *bus, u8 *data)
 }
 
 /*
- * Wait until ACK equals the STROBE level: a short busy poll for a fast
- * remote, then sleeping polls, always bounded by timeout_us. With @data,
- * the data lines are sampled together with ACK.
+ * Poll until ACK equals the STROBE level: a short busy poll for a fast
+ * remote, then sleeping polls, bounded by @limit_us. With @data, the data
+ * lines are sampled together with ACK. A killable holder of the lock with
+ * a fatal signal gets -EINTR: the frame fails as on a timeout (a write is
+ * in doubt), and pbus_xfer() leaves the bus resynced.
  */
-static int pbus_wait_ack(struct pbus *bus, u8 *data)
+static int pbus_poll_ack(struct pbus *bus, u8 *data, u32 limit_us)
 {
 	ktime_t start = ktime_get();
 	s64 spin_ns = (s64)bus->spin_us * NSEC_PER_USEC;
-	s64 limit_ns = (s64)bus->timeout_us * NSEC_PER_USEC;
+	s64 limit_ns = (s64)limit_us * NSEC_PER_USEC;
 	bool want = bus->strobe_level;
 	s64 el;
 	int ack;
@@ -150,15 +205,28 @@ static int pbus_wait_ack(struct pbus *bus, u8 *data)
 			return 0;
 		el = ktime_to_ns(ktime_sub(ktime_get(), start));
 		if (el > limit_ns)
-			break;
-		if (el < spin_ns)
+			return -ETIMEDOUT;
+		if (el < spin_ns) {
 			cpu_relax();
-		else
+		} else {
+			if (bus->killable && fatal_signal_pending(current))
+				return -EINTR;
 			usleep_range(10, 40);
+		}
 	}
-	bus->stats.timeouts++;
-	trace_pbus_timeout(bus->name, !bus->data_out, want);
-	return -ETIMEDOUT;
+}
+
+/* One handshake: ACK must follow STROBE within timeout_us. */
+static int pbus_wait_ack(struct pbus *bus, u8 *data)
+{
+	int ret = pbus_poll_ack(bus, data, bus->timeout_us);
+
+	if (ret == -ETIMEDOUT) {
+		bus->stats.timeouts++;
+		trace_pbus_timeout(bus->name, !bus->data_out,
+				   bus->strobe_level);
+	}
+	return ret;
 }
 
 static int pbus_op_put(void *ctx, const u8 *buf, size_t n)
@@ -320,18 +388,34 @@ static int pbus_reg_read_tries(struct pbus *bus, u32 reg, u32 *val)
  * Resync: release the data lines, RW=1, bring STROBE to the ACK level
  * (the remote may answer that edge, so repeat until it is stable), abort
  * whatever frame the remote has in flight, then check MAGIC.
+ *
+ * It runs after a handshake wait already gave the remote timeout_us, which
+ * is the remote's whole contract: an answer later than that is a stall of
+ * unknown length that no finite wait covers. So the first wait is only a
+ * grace of one more poll cycle (spin_us and a few sleeping polls, at most
+ * timeout_us) for an answer just late; what makes the resync correct does
+ * not depend on it: the settle loop below withdraws a pending request and
+ * ends only after two polls, at least spin_us + 10 us apart, see ACK equal
+ * STROBE (nothing pending, ACK not moving), a late ACK after that is
+ * caught by the CRC-checked MAGIC read, and a failed resync is tried again
+ * (PBUS_RESYNC_TRIES). A full timeout here made every fault recovery
+ * cost two (docs/protocol.md, "Abort and resync").
  */
 static int pbus_resync_once(struct pbus *bus)
 {
+	u32 grace = min(bus->timeout_us, bus->spin_us + PBUS_RESYNC_GRACE_US);
 	int i, ack, r, stable = 0;
 	u32 magic;
 
 	if (pbus_data_dir(bus, false))
 		return -EIO;
 	gpiod_set_raw_value_cansleep(bus->rw, 1);
-	/* An answer to our last edge may still be on its way. */
-	if (!pbus_wait_ack(bus, NULL))
+	/* An answer to our last edge may be just late. */
+	r = pbus_poll_ack(bus, NULL, grace);
+	if (!r)
 		stable = 1;
+	else if (r != -ETIMEDOUT)
+		return r;
 	for (i = 0; i < PBUS_SETTLE_TRIES && stable < 2; i++) {
 		usleep_range(bus->spin_us + 10, bus->spin_us + 50);
 		ack = gpiod_get_raw_value_cansleep(bus->ack);
@@ -371,9 +455,19 @@ static int pbus_resync_locked(struct pbus *bus)
 		trace_pbus_resync(bus->name, ret);
 		if (!ret)
 			break;
+		/* Killed: not the remote's fault; pbus_xfer() resyncs. */
+		if (bus->killable && fatal_signal_pending(current)) {
+			bus->xs.link_up = false;
+			return -EINTR;
+		}
 	}
-	if (ret && bus->xs.link_up)
-		dev_warn(bus->dev, "remote lost (%d)\n", ret);
+	/* A flapping link logs a few losses a minute, and counts them all. */
+	if (ret && bus->xs.link_up) {
+		bus->xstats.link_losses++;
+		if (__ratelimit(&bus->link_rs))
+			dev_warn(bus->dev, "remote lost (%d), %llu losses (debugfs stats link_losses)\n",
+				 ret, bus->xstats.link_losses);
+	}
 	bus->xs.link_up = !ret;
 	return ret;
 }
@@ -397,14 +491,23 @@ static int pbus_link_up_locked(struct pbus *bus)
 		bus->xs.link_up = false;
 		return -EIO;
 	}
-	if (version != PBUS_PROTO_VERSION)
+	if (version != PBUS_PROTO_VERSION && __ratelimit(&bus->link_rs))
 		dev_warn(bus->dev, "remote speaks protocol %u, we speak %u\n",
 			 version, PBUS_PROTO_VERSION);
 	if (maxp < PBUS_MIN_PAYLOAD || !epoch) {
-		dev_err(bus->dev, "remote max payload %u or epoch %u invalid\n",
-			maxp, epoch);
+		if (__ratelimit(&bus->link_rs))
+			dev_err(bus->dev, "remote max payload %u or epoch %u invalid\n",
+				maxp, epoch);
 		bus->xs.link_up = false;
 		return -EPROTO;
+	}
+	/* The window ends where the register block begins. */
+	if (window > PBUS_REG_BASE) {
+		if (!bus->window_clamped)
+			dev_warn(bus->dev, "remote window of %u bytes reaches into its registers: taken as %u\n",
+				 window, PBUS_REG_BASE);
+		bus->window_clamped = true;
+		window = PBUS_REG_BASE;
 	}
 	bus->xs.epoch = epoch;
 	bus->proto_version = version;
@@ -442,6 +545,24 @@ static int pbus_xr_to_errno(int r)
 	}
 }
 
+/**
+ * struct pbus_xfer_ctx - one transfer through pbus_xfer_run()
+ * @bus: the bus
+ * @done: payload bytes of the frames answered OK
+ * @frame_start: first attempt of the frame in flight (its budget)
+ * @killable: a user-space caller (pbus_lock())
+ * @unlocked: the lock could not be taken back between frames
+ * @err: errno of a PBUS_XR_INTR stop
+ */
+struct pbus_xfer_ctx {
+	struct pbus *bus;
+	size_t done;
+	ktime_t frame_start;
+	bool killable;
+	bool unlocked;
+	int err;
+};
+
 /*
  * The transfer engine's ops: frames, link-up and resync over the GPIOs.
  * The engine's @tag is bus->xs.tag, which pbus_frame_once() sends.
@@ -449,17 +570,27 @@ static int pbus_xr_to_errno(int r)
 static int pbus_xfer_frame(void *ctx, bool write, u8 tag, u32 addr, u8 *buf,
 			   u16 len, bool retry, u32 epoch)
 {
-	return pbus_frame_once(ctx, write, addr, buf, len, retry, epoch);
+	struct pbus_xfer_ctx *x = ctx;
+	int r;
+
+	r = pbus_frame_once(x->bus, write, addr, buf, len, retry, epoch);
+	if (r == PBUS_XR_OK)
+		x->done += len;
+	return r;
 }
 
 static int pbus_xfer_link_up(void *ctx)
 {
-	return pbus_link_up_locked(ctx);
+	struct pbus_xfer_ctx *x = ctx;
+
+	return pbus_link_up_locked(x->bus);
 }
 
 static int pbus_xfer_resync(void *ctx)
 {
-	return pbus_resync_locked(ctx);
+	struct pbus_xfer_ctx *x = ctx;
+
+	return pbus_resync_locked(x->bus);
 }
 
 static void pbus_xfer_backoff(void *ctx)
@@ -469,11 +600,54 @@ static void pbus_xfer_backoff(void *ctx)
 
 static void pbus_xfer_retried(void *ctx, u32 attempt, int r)
 {
-	struct pbus *bus = ctx;
+	struct pbus_xfer_ctx *x = ctx;
+	struct pbus *bus = x->bus;
 
 	bus->stats.retries++;
 	if (r)
 		trace_pbus_retry(bus->name, attempt, r, bus->xs.cur_payload);
+}
+
+/*
+ * The bus lock covers one frame and its retries, not a whole transfer.
+ * Between frames (@r OK) nothing is in doubt and the lock is dropped, so
+ * that another user (remoteproc work, unbind, a second process) waits for
+ * a frame, not for a 64 KiB transfer a slow remote stretches to minutes.
+ * Between the attempts of one frame it is kept: a write's retry must be
+ * the next frame the remote sees after its original, or a write of
+ * another user replaces the remote's duplicate memory and the retry runs
+ * the write again (docs/protocol.md "Exactly once"; test_xfer_interleave).
+ * There a user-space caller's fatal signal, or the frame's budget, ends
+ * the transfer with the frame given up (in doubt if it is).
+ */
+static int pbus_xfer_checkpoint(void *ctx, int r)
+{
+	struct pbus_xfer_ctx *x = ctx;
+	struct pbus *bus = x->bus;
+
+	if (r == PBUS_XR_OK) {
+		pbus_unlock(bus);
+		if (pbus_lock(bus, x->killable)) {
+			x->unlocked = true;
+			x->err = -EINTR;
+			return PBUS_XR_INTR;
+		}
+		if (bus->dead) {
+			x->err = -ENODEV;
+			return PBUS_XR_INTR;
+		}
+		x->frame_start = ktime_get();
+		return 0;
+	}
+	if (x->killable && fatal_signal_pending(current)) {
+		x->err = -EINTR;
+		return PBUS_XR_INTR;
+	}
+	if (ktime_ms_delta(ktime_get(), x->frame_start) >= PBUS_FRAME_BUDGET_MS) {
+		bus->xstats.budget_stops++;
+		return r;
+	}
+	return 0;
 }
 
 static const struct pbus_xfer_ops pbus_xfer_ops = {
@@ -482,55 +656,83 @@ static const struct pbus_xfer_ops pbus_xfer_ops = {
 	.resync = pbus_xfer_resync,
 	.backoff = pbus_xfer_backoff,
 	.retried = pbus_xfer_retried,
+	.checkpoint = pbus_xfer_checkpoint,
 };
 
 /*
  * The retry and exactly-once policy (docs/protocol.md) lives in the core,
- * pbus_xfer_run(); this maps its result to an errno.
+ * pbus_xfer_run(); this maps its result to an errno. Called with the lock
+ * held; it may come back without it (@x->unlocked).
  */
-static int pbus_xfer_locked(struct pbus *bus, bool write, u32 addr, u8 *buf,
-			    size_t len)
+static int pbus_xfer_locked(struct pbus_xfer_ctx *x, bool write, u32 addr,
+			    u8 *buf, size_t len)
 {
+	struct pbus *bus = x->bus;
 	bool doubt;
 	int r;
 
-	r = pbus_xfer_run(&pbus_xfer_ops, bus, &bus->xs, write, addr, buf, len,
+	x->frame_start = ktime_get();
+	r = pbus_xfer_run(&pbus_xfer_ops, x, &bus->xs, write, addr, buf, len,
 			  &doubt);
 	if (r == PBUS_XR_OK)
 		return 0;
-	dev_dbg(bus->dev, "%s 0x%08x+%zu failed: %d%s\n",
-		write ? "write" : "read", addr, len, r,
-		doubt ? " (may have run)" : "");
-	return pbus_xr_to_errno(r);
+	dev_dbg(bus->dev, "%s 0x%08x+%zu failed after %zu bytes: %d%s\n",
+		write ? "write" : "read", addr, len, x->done, r,
+		doubt ? " (the frame in flight may have run)" : "");
+	return r == PBUS_XR_INTR ? x->err : pbus_xr_to_errno(r);
 }
 
-/* Entry point of every transfer: checks, bus lock, stats of failures. */
-int pbus_xfer(struct pbus *bus, bool write, u32 addr, void *buf, size_t len)
+/*
+ * Entry point of every transfer: checks, bus lock, stats of failures.
+ * @killable: a user-space caller: a fatal signal ends the transfer with
+ * -EINTR (the frames before it done, the frame in flight given up and in
+ * doubt if a write). @done (may be NULL): bytes of the frames that were
+ * answered OK, also on failure.
+ */
+int pbus_xfer(struct pbus *bus, bool write, u32 addr, void *buf, size_t len,
+	      bool killable, size_t *done)
 {
+	struct pbus_xfer_ctx x = { .bus = bus, .killable = killable };
 	int ret;
 
+	if (done)
+		*done = 0;
 	if (!len)
 		return 0;
 	if ((u64)addr + len > BIT_ULL(32))
 		return -EINVAL;
 
-	mutex_lock(&bus->lock);
+	if (pbus_lock(bus, killable))
+		return -EINTR;
 	if (bus->dead) {
 		ret = -ENODEV;
 	} else {
-		ret = pbus_xfer_locked(bus, write, addr, buf, len);
-		if (ret)
+		ret = pbus_xfer_locked(&x, write, addr, buf, len);
+		if (x.unlocked)
+			goto out;
+		if (ret == -EINTR) {
+			/* Cut short: leave the bus idle for the next user. */
+			bus->xstats.interrupted++;
+			bus->killable = false;
+			if (!bus->xs.link_up && !bus->dead)
+				pbus_resync_locked(bus);
+		} else if (ret) {
 			bus->stats.failed++;
+		}
 	}
-	mutex_unlock(&bus->lock);
+	pbus_unlock(bus);
+out:
+	if (done)
+		*done = x.done;
 	return ret;
 }
 
-int pbus_resync_reset(struct pbus *bus, bool pulse)
+int pbus_resync_reset(struct pbus *bus, bool pulse, bool killable)
 {
 	int ret;
 
-	mutex_lock(&bus->lock);
+	if (pbus_lock(bus, killable))
+		return -EINTR;
 	if (bus->dead) {
 		ret = -ENODEV;
 		goto out;
@@ -552,15 +754,17 @@ int pbus_resync_reset(struct pbus *bus, bool pulse)
 	if (ret)
 		ret = -ENOTCONN;
 out:
-	mutex_unlock(&bus->lock);
+	pbus_unlock(bus);
 	return ret;
 }
 
-void pbus_get_info(struct pbus *bus, struct pbus_ioc_info *info)
+/* User-space callers only (ioctls, debugfs): killable. */
+int pbus_get_info(struct pbus *bus, struct pbus_ioc_info *info)
 {
 	memset(info, 0, sizeof(*info));
 	strscpy(info->name, bus->name, sizeof(info->name));
-	mutex_lock(&bus->lock);
+	if (pbus_lock(bus, true))
+		return -EINTR;
 	info->proto_version = bus->proto_version;
 	info->window_size = bus->window_size;
 	info->max_payload = bus->xs.cur_payload;
@@ -568,21 +772,27 @@ void pbus_get_info(struct pbus *bus, struct pbus_ioc_info *info)
 		info->flags |= PBUS_INFO_LINK_UP;
 	if (bus->multi)
 		info->flags |= PBUS_INFO_SET_MULTIPLE;
-	mutex_unlock(&bus->lock);
+	pbus_unlock(bus);
+	return 0;
 }
 
-void pbus_get_stats(struct pbus *bus, struct pbus_ioc_stats *stats)
+int pbus_get_stats(struct pbus *bus, struct pbus_ioc_stats *stats)
 {
-	mutex_lock(&bus->lock);
+	if (pbus_lock(bus, true))
+		return -EINTR;
 	*stats = bus->stats;
-	mutex_unlock(&bus->lock);
+	pbus_unlock(bus);
+	return 0;
 }
 
-void pbus_reset_stats(struct pbus *bus)
+int pbus_reset_stats(struct pbus *bus)
 {
-	mutex_lock(&bus->lock);
+	if (pbus_lock(bus, true))
+		return -EINTR;
 	memset(&bus->stats, 0, sizeof(bus->stats));
-	mutex_unlock(&bus->lock);
+	memset(&bus->xstats, 0, sizeof(bus->xstats));
+	pbus_unlock(bus);
+	return 0;
 }
 
 /* ------------------------------------------------------------------------
@@ -735,7 +945,11 @@ EXPORT_SYMBOL_GPL(pbus_device);
  * @buf: destination
  * @len: bytes; split into frames as needed
  *
- * Sleeps; takes the bus lock. Retries and resyncs on link errors.
+ * Sleeps; takes the bus lock for one frame and its retries at a time, so
+ * other users' frames may go between the frames of one transfer (the
+ * remote runs frames one by one anyway). Retries and resyncs on link
+ * errors; the retries of one frame stop after PBUS_FRAME_BUDGET_MS.
+ * Not interrupted by signals.
  *
  * Return: 0, -EINVAL if @addr + @len passes 2^32, -ETIMEDOUT when the
  * handshake kept timing out, -EIO when CRC or status kept failing,
@@ -745,7 +959,7 @@ EXPORT_SYMBOL_GPL(pbus_device);
  */
 int pbus_read(struct pbus *bus, u32 addr, void *buf, size_t len)
 {
-	return pbus_xfer(bus, false, addr, buf, len);
+	return pbus_xfer(bus, false, addr, buf, len, false, NULL);
 }
 EXPORT_SYMBOL_GPL(pbus_read);
 
@@ -756,9 +970,10 @@ EXPORT_SYMBOL_GPL(pbus_read);
  * @buf: source
  * @len: bytes; split into frames as needed
  *
- * Sleeps; takes the bus lock. Each frame runs exactly once, or the call
- * fails (docs/protocol.md, "Exactly once"): a write retried after a lost
- * answer is recognised by the remote and not executed twice. On an error
+ * Sleeps; locks the bus per frame as pbus_read(). Each frame runs exactly
+ * once, or the call fails (docs/protocol.md, "Exactly once"): a write
+ * retried after a lost answer is recognised by the remote and not executed
+ * twice, and no other frame goes between an attempt and its retry. On an error
  * the frames before the failing one have run; the failing one may have run
  * if the remote was reset meanwhile (-ECONNRESET) or the retries ran out
  * with its outcome unknown. -ECONNRESET always means a real reset of the
@@ -772,7 +987,7 @@ EXPORT_SYMBOL_GPL(pbus_read);
 int pbus_write(struct pbus *bus, u32 addr, const void *buf, size_t len)
 {
 	/* The core never writes to the buffer of a write frame. */
-	return pbus_xfer(bus, true, addr, (void *)buf, len);
+	return pbus_xfer(bus, true, addr, (void *)buf, len, false, NULL);
 }
 EXPORT_SYMBOL_GPL(pbus_write);
 
@@ -812,16 +1027,38 @@ int pbus_write32(struct pbus *bus, u32 addr, u32 val)
 }
 EXPORT_SYMBOL_GPL(pbus_write32);
 
+/*
+ * The IRQ is enabled while a handler is installed, no storm backoff runs
+ * and the bus is bound; disabled otherwise (a level IRQ nobody clears
+ * would fire for ever). @irq_lock held.
+ */
+static void pbus_irq_update_locked(struct pbus *bus)
+{
+	bool on = bus->irq_handler && !bus->irq_backoff && !READ_ONCE(bus->dead);
+
+	if (!bus->irq || on == bus->irq_on)
+		return;
+	bus->irq_on = on;
+	if (on)
+		enable_irq(bus->irq);
+	else
+		disable_irq_nosync(bus->irq);
+}
+
 /**
  * pbus_request_irq() - install the handler of the remote's IRQ line
  * @bus: the bus
- * @handler: called in thread context when the line rises, and again
- *	while it stays asserted after the handler returned (bounded)
+ * @handler: called in thread context while the line is asserted: the IRQ
+ *	is level-triggered, so the handler runs again after it returned for
+ *	as long as the line stays asserted, also after a failed bus access
  * @data: cookie for @handler
  *
  * One handler per bus. If the line is already asserted the handler runs
  * soon after this returns. The handler may use the bus; it must not call
- * pbus_free_irq().
+ * pbus_free_irq(). A storm (the line still asserted after several runs in
+ * a row, or runs at a rate no real workload makes) masks the IRQ for a
+ * backoff of 10 ms to 1 s, counted as irq_storms in debugfs; it is never
+ * disabled for good.
  *
  * Return: 0, -EOPNOTSUPP without an IRQ line, -EBUSY if a handler is
  * installed, -ENODEV after the master unbound.
@@ -844,9 +1081,8 @@ int pbus_request_irq(struct pbus *bus, pbus_irq_handler_t handler,
 	} else {
 		bus->irq_data = data;
 		bus->irq_handler = handler;
-		/* An edge before the handler was installed would be lost. */
-		if (gpiod_get_value_cansleep(bus->irq_gpio) > 0)
-			irq_wake_thread(bus->irq, bus);
+		/* Level-triggered: an asserted line fires once enabled. */
+		pbus_irq_update_locked(bus);
 	}
 	mutex_unlock(&bus->irq_lock);
 	return ret;
@@ -864,6 +1100,7 @@ void pbus_free_irq(struct pbus *bus)
 	mutex_lock(&bus->irq_lock);
 	bus->irq_handler = NULL;
 	bus->irq_data = NULL;
+	pbus_irq_update_locked(bus);
 	mutex_unlock(&bus->irq_lock);
 }
 EXPORT_SYMBOL_GPL(pbus_free_irq);
@@ -879,7 +1116,7 @@ EXPORT_SYMBOL_GPL(pbus_free_irq);
  */
 int pbus_reset_remote(struct pbus *bus)
 {
-	return pbus_resync_reset(bus, true);
+	return pbus_resync_reset(bus, true, false);
 }
 EXPORT_SYMBOL_GPL(pbus_reset_remote);
 
@@ -892,7 +1129,7 @@ EXPORT_SYMBOL_GPL(pbus_reset_remote);
  */
 int pbus_resync(struct pbus *bus)
 {
-	return pbus_resync_reset(bus, false);
+	return pbus_resync_reset(bus, false, false);
 }
 EXPORT_SYMBOL_GPL(pbus_resync);
 
@@ -910,11 +1147,11 @@ u32 pbus_remote_window_size(struct pbus *bus)
 {
 	u32 size;
 
-	mutex_lock(&bus->lock);
+	pbus_lock(bus, false);
 	if (!bus->xs.link_up && !bus->dead)
 		pbus_link_up_locked(bus);
 	size = bus->window_size;
-	mutex_unlock(&bus->lock);
+	pbus_unlock(bus);
 	return size;
 }
 EXPORT_SYMBOL_GPL(pbus_remote_window_size);
@@ -955,24 +1192,129 @@ EXPORT_SYMBOL_GPL(pbus_unreserve);
  * IRQ line
  */
 
+static void pbus_irq_storm_reset(struct pbus *bus, ktime_t now)
+{
+	bus->irq_win_start = now;
+	bus->irq_win_runs = 0;
+	bus->irq_stuck_runs = 0;
+}
+
+static void pbus_irq_backoff_end(struct work_struct *work)
+{
+	struct pbus *bus = container_of(to_delayed_work(work), struct pbus,
+					irq_backoff_work);
+
+	mutex_lock(&bus->irq_lock);
+	bus->irq_backoff = false;
+	pbus_irq_storm_reset(bus, ktime_get());
+	pbus_irq_update_locked(bus);
+	mutex_unlock(&bus->irq_lock);
+}
+
+/*
+ * After a handler run that began at @start, @irq_lock held: a lying remote
+ * that keeps the line asserted (or toggles it as fast as it is cleared),
+ * or a handler that keeps failing on a broken bus, must not keep this
+ * RT-priority thread busy. A storm is irq_stuck_max runs in a row that
+ * left the line asserted (no progress), or irq_rate_max runs within
+ * PBUS_IRQ_WINDOW_MS. It masks the IRQ for a backoff that doubles from
+ * PBUS_IRQ_BACKOFF_MIN_MS up to PBUS_IRQ_BACKOFF_MAX_MS while storms follow
+ * each other, and is never shorter than the storm's runs took (the thread
+ * and its bus traffic get at most half the time, also when each run is a
+ * failing transfer). The backoff's end enables the IRQ again, and an
+ * asserted line fires at once (level-triggered): delayed, never lost.
+ */
+static void pbus_irq_storm_check(struct pbus *bus, ktime_t start)
+{
+	ktime_t now = ktime_get();
+	bool asserted = gpiod_get_value_cansleep(bus->irq_gpio) > 0;
+	s64 span;
+	u32 ms;
+
+	if (ktime_ms_delta(now, bus->irq_win_start) >= PBUS_IRQ_WINDOW_MS) {
+		bus->irq_win_start = start;
+		bus->irq_win_runs = 0;
+	}
+	bus->irq_win_runs++;
+	if (!asserted)
+		bus->irq_stuck_runs = 0;
+	else if (!bus->irq_stuck_runs++)
+		bus->irq_stuck_start = start;
+	if (bus->irq_stuck_runs >= READ_ONCE(irq_stuck_max))
+		span = ktime_ms_delta(now, bus->irq_stuck_start);
+	else if (bus->irq_win_runs >= READ_ONCE(irq_rate_max))
+		span = ktime_ms_delta(now, bus->irq_win_start);
+	else
+		return;
+
+	/* Storms in a row (the last backoff just ended): back off longer. */
+	ms = PBUS_IRQ_BACKOFF_MIN_MS;
+	if (bus->irq_storms &&
+	    ktime_ms_delta(now, bus->irq_last_storm) <
+	    bus->irq_backoff_ms + 2 * PBUS_IRQ_BACKOFF_MAX_MS)
+		ms = min_t(u32, 2 * bus->irq_backoff_ms,
+			   PBUS_IRQ_BACKOFF_MAX_MS);
+	/* Never more than half the time, however long the runs took. */
+	ms = max_t(s64, ms, span);
+	bus->irq_backoff_ms = ms;
+	bus->irq_last_storm = now;
+	WRITE_ONCE(bus->irq_storms, bus->irq_storms + 1);
+	dev_warn_ratelimited(bus->dev,
+			     "IRQ storm: %u runs in %lld ms, %u in a row left the line asserted: masked for %u ms (%u storms)\n",
+			     bus->irq_win_runs,
+			     ktime_ms_delta(now, bus->irq_win_start),
+			     bus->irq_stuck_runs, ms, bus->irq_storms);
+	pbus_irq_storm_reset(bus, now);
+	bus->irq_backoff = true;
+	pbus_irq_update_locked(bus);
+	schedule_delayed_work(&bus->irq_backoff_work, msecs_to_jiffies(ms));
+}
+
+/*
+ * Level-triggered and oneshot: the IRQ stays masked until this returns,
+ * then fires again at once if the line is still asserted, whatever the
+ * handler did (a failed bus read included).
+ */
 static irqreturn_t pbus_irq_thread(int irq, void *data)
 {
 	struct pbus *bus = data;
-	int i;
+	ktime_t start;
 
-	mutex_lock(&bus->lock);
+	pbus_lock(bus, false);
 	bus->stats.irqs++;
-	mutex_unlock(&bus->lock);
+	pbus_unlock(bus);
 
 	mutex_lock(&bus->irq_lock);
-	for (i = 0; i < PBUS_IRQ_RERUNS && bus->irq_handler; i++) {
+	if (bus->irq_handler) {
+		start = ktime_get();
 		bus->irq_handler(bus, bus->irq_data);
-		/* The remote keeps the line up while bits are pending. */
-		if (gpiod_get_value_cansleep(bus->irq_gpio) <= 0)
-			break;
+		pbus_irq_storm_check(bus, start);
 	}
 	mutex_unlock(&bus->irq_lock);
 	return IRQ_HANDLED;
+}
+
+/*
+ * debugfs irq_ack: a handler for tests and bring-up that clears the
+ * IRQ_STATUS bits in @irq_ack_mask (pbus_rproc's does the same for its
+ * own bits). Under @irq_lock, like every handler.
+ */
+static void pbus_irq_ack_handler(struct pbus *bus, void *data)
+{
+	u32 st, clr;
+
+	WRITE_ONCE(bus->irq_ack_runs, bus->irq_ack_runs + 1);
+	if (pbus_read32(bus, PBUS_REG_BASE + PBUS_REG_IRQ_STATUS, &st))
+		goto err;
+	clr = st & bus->irq_ack_mask;
+	if (!clr)
+		return;
+	if (pbus_write32(bus, PBUS_REG_BASE + PBUS_REG_IRQ_STATUS, clr))
+		goto err;
+	WRITE_ONCE(bus->irq_ack_cleared, bus->irq_ack_cleared + 1);
+	return;
+err:
+	WRITE_ONCE(bus->irq_ack_errors, bus->irq_ack_errors + 1);
 }
 
 /* ------------------------------------------------------------------------
@@ -983,8 +1325,15 @@ static int pbus_stats_show(struct seq_file *s, void *unused)
 {
 	struct pbus *bus = s->private;
 	struct pbus_ioc_stats st;
+	struct pbus_xstats xs;
+	int ret;
 
-	pbus_get_stats(bus, &st);
+	ret = pbus_lock(bus, true);
+	if (ret)
+		return ret;
+	st = bus->stats;
+	xs = bus->xstats;
+	pbus_unlock(bus);
 	seq_printf(s, "frames %llu\n", st.frames);
 	seq_printf(s, "bytes_read %llu\n", st.bytes_read);
 	seq_printf(s, "bytes_written %llu\n", st.bytes_written);
@@ -996,6 +1345,10 @@ static int pbus_stats_show(struct seq_file *s, void *unused)
 	seq_printf(s, "irqs %llu\n", st.irqs);
 	seq_printf(s, "failed %llu\n", st.failed);
 	seq_printf(s, "wire_bytes %llu\n", st.wire_bytes);
+	seq_printf(s, "link_losses %llu\n", xs.link_losses);
+	seq_printf(s, "budget_stops %llu\n", xs.budget_stops);
+	seq_printf(s, "interrupted %llu\n", xs.interrupted);
+	seq_printf(s, "irq_storms %u\n", READ_ONCE(bus->irq_storms));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(pbus_stats);
@@ -1005,8 +1358,11 @@ static int pbus_info_show(struct seq_file *s, void *unused)
 	struct pbus *bus = s->private;
 	struct pbus_ioc_info info;
 	struct pbus_range *r;
+	int ret;
 
-	pbus_get_info(bus, &info);
+	ret = pbus_get_info(bus, &info);
+	if (ret)
+		return ret;
 	seq_printf(s, "name %s\n", info.name);
 	seq_printf(s, "link_up %u\n", !!(info.flags & PBUS_INFO_LINK_UP));
 	seq_printf(s, "proto_version %u\n", info.proto_version);
@@ -1051,6 +1407,66 @@ static const struct file_operations pbus_resync_fops = {
 	.llseek = noop_llseek,
 };
 
+static int pbus_irq_ack_show(struct seq_file *s, void *unused)
+{
+	struct pbus *bus = s->private;
+
+	seq_printf(s, "mask 0x%08x\n", READ_ONCE(bus->irq_ack_mask));
+	seq_printf(s, "runs %u\n", READ_ONCE(bus->irq_ack_runs));
+	seq_printf(s, "cleared %u\n", READ_ONCE(bus->irq_ack_cleared));
+	seq_printf(s, "errors %u\n", READ_ONCE(bus->irq_ack_errors));
+	return 0;
+}
+
+static int pbus_irq_ack_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, pbus_irq_ack_show, inode->i_private);
+}
+
+/*
+ * Writing a non-zero mask installs the test handler (or changes its mask),
+ * 0 removes it; -EBUSY while another user (pbus_rproc) has the IRQ.
+ */
+static ssize_t pbus_irq_ack_write(struct file *file, const char __user *ubuf,
+				  size_t count, loff_t *ppos)
+{
+	struct pbus *bus = file_inode(file)->i_private;
+	bool ours;
+	u32 mask;
+	int ret;
+
+	ret = kstrtou32_from_user(ubuf, count, 0, &mask);
+	if (ret)
+		return ret;
+	mutex_lock(&bus->irq_lock);
+	ours = bus->irq_handler == pbus_irq_ack_handler;
+	if (bus->irq_handler && !ours)
+		ret = -EBUSY;
+	else
+		WRITE_ONCE(bus->irq_ack_mask, mask);
+	mutex_unlock(&bus->irq_lock);
+	if (ret)
+		return ret;
+	if (mask && !ours) {
+		WRITE_ONCE(bus->irq_ack_runs, 0);
+		WRITE_ONCE(bus->irq_ack_cleared, 0);
+		WRITE_ONCE(bus->irq_ack_errors, 0);
+		ret = pbus_request_irq(bus, pbus_irq_ack_handler, NULL);
+	} else if (!mask && ours) {
+		pbus_free_irq(bus);
+	}
+	return ret ? ret : count;
+}
+
+static const struct file_operations pbus_irq_ack_fops = {
+	.owner = THIS_MODULE,
+	.open = pbus_irq_ack_open,
+	.read = seq_read,
+	.write = pbus_irq_ack_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
 static void pbus_debugfs_add(struct pbus *bus)
 {
 	if (IS_ERR_OR_NULL(pbus_debugfs_root))
@@ -1059,6 +1475,9 @@ static void pbus_debugfs_add(struct pbus *bus)
 	debugfs_create_file("stats", 0444, bus->dbg, bus, &pbus_stats_fops);
 	debugfs_create_file("info", 0444, bus->dbg, bus, &pbus_info_fops);
 	debugfs_create_file("resync", 0200, bus->dbg, bus, &pbus_resync_fops);
+	if (bus->irq)
+		debugfs_create_file("irq_ack", 0600, bus->dbg, bus,
+				    &pbus_irq_ack_fops);
 }
 
 /* ------------------------------------------------------------------------
@@ -1130,11 +1549,25 @@ static int pbus_master_irq(struct pbus *bus)
 	irq = gpiod_to_irq(bus->irq_gpio);
 	if (irq < 0)
 		return dev_err_probe(bus->dev, irq, "irq-gpios: no IRQ\n");
-	/* Rising edge of the logical level: DT flags give the polarity. */
-	trig = gpiod_is_active_low(bus->irq_gpio) ? IRQF_TRIGGER_FALLING :
-						    IRQF_TRIGGER_RISING;
+	/*
+	 * The remote holds the line asserted while bits are pending: a level
+	 * IRQ (its polarity from the DT flags), masked until the oneshot
+	 * thread returns, cannot be lost the way an edge was (after a
+	 * handler's failed read, or a burst of reruns). Disabled until a
+	 * handler is installed (pbus_irq_update_locked()).
+	 */
+	trig = gpiod_is_active_low(bus->irq_gpio) ? IRQF_TRIGGER_LOW :
+						    IRQF_TRIGGER_HIGH;
 	ret = request_threaded_irq(irq, NULL, pbus_irq_thread,
-				   trig | IRQF_ONESHOT, bus->name, bus);
+				   trig | IRQF_ONESHOT | IRQF_NO_AUTOEN,
+				   bus->name, bus);
+	if (ret == -EINVAL) {
+		/* An edge-only controller: users poll rather than lose IRQs. */
+		dev_warn(bus->dev,
+			 "IRQ %d cannot be level-triggered: remote IRQ not used\n",
+			 irq);
+		return 0;
+	}
 	if (ret)
 		return dev_err_probe(bus->dev, ret, "request IRQ %d\n", irq);
 	bus->irq = irq;
@@ -1156,6 +1589,8 @@ static int pbus_master_probe(struct platform_device *pdev)
 	INIT_LIST_HEAD(&bus->ranges);
 	mutex_init(&bus->lock);
 	mutex_init(&bus->irq_lock);
+	ratelimit_state_init(&bus->link_rs, 60 * HZ, PBUS_LINK_LOG_BURST);
+	INIT_DELAYED_WORK(&bus->irq_backoff_work, pbus_irq_backoff_end);
 	mutex_init(&bus->range_lock);
 	bus->dev = get_device(dev);
 	bus->np = of_node_get(dev->of_node);
@@ -1177,10 +1612,17 @@ static int pbus_master_probe(struct platform_device *pdev)
 	device_property_read_u32(dev, "pbus,spin-us", &bus->spin_us);
 	device_property_read_u32(dev, "pbus,timeout-us", &bus->timeout_us);
 	device_property_read_u32(dev, "pbus,retries", &bus->xs.retries);
-	if (bus->timeout_us < 1 || bus->timeout_us > USEC_PER_SEC ||
-	    bus->spin_us > bus->timeout_us || bus->xs.retries > 100) {
+	/* A spin longer than a wait just spins the whole wait: allowed. */
+	if (bus->timeout_us < PBUS_TIMEOUT_US_MIN ||
+	    bus->timeout_us > PBUS_TIMEOUT_US_MAX ||
+	    bus->spin_us > PBUS_SPIN_US_MAX ||
+	    bus->xs.retries > PBUS_RETRIES_MAX) {
 		ret = dev_err_probe(dev, -EINVAL,
-				    "bad pbus,spin-us/timeout-us/retries\n");
+				    "pbus,timeout-us %u (%u..%u), pbus,spin-us %u (..%u) or pbus,retries %u (..%u) out of range\n",
+				    bus->timeout_us, PBUS_TIMEOUT_US_MIN,
+				    PBUS_TIMEOUT_US_MAX, bus->spin_us,
+				    PBUS_SPIN_US_MAX, bus->xs.retries,
+				    PBUS_RETRIES_MAX);
 		goto err_put;
 	}
 	bus->xs.max_payload = PBUS_MIN_PAYLOAD;
@@ -1197,7 +1639,7 @@ static int pbus_master_probe(struct platform_device *pdev)
 	if (ret)
 		goto err_put;
 
-	mutex_lock(&bus->lock);
+	pbus_lock(bus, false);
 	ret = pbus_link_up_locked(bus);
 	if (ret) {
 		/*
@@ -1208,7 +1650,7 @@ static int pbus_master_probe(struct platform_device *pdev)
 		msleep(PBUS_PROBE_SETTLE_MS);
 		ret = pbus_link_up_locked(bus);
 	}
-	mutex_unlock(&bus->lock);
+	pbus_unlock(bus);
 	if (ret)
 		dev_info(dev, "remote absent (%d); retrying on first use\n",
 			 ret);
@@ -1252,18 +1694,21 @@ static void pbus_master_do_remove(struct platform_device *pdev)
 	mutex_unlock(&pbus_list_lock);
 
 	/* Wait for a transfer in flight; the lines go away after us. */
-	mutex_lock(&bus->lock);
+	pbus_lock(bus, false);
 	WRITE_ONCE(bus->dead, true);
 	bus->xs.link_up = false;
 	/* Gone for good: leave the data lines to whoever binds next. */
 	if (bus->data_out && pbus_data_dir(bus, false))
 		dev_warn(bus->dev, "cannot release the data lines\n");
-	mutex_unlock(&bus->lock);
+	pbus_unlock(bus);
 
 	/* Waits for pbus_request_irq() and a running handler. */
 	mutex_lock(&bus->irq_lock);
 	bus->irq_handler = NULL;
+	pbus_irq_update_locked(bus);
 	mutex_unlock(&bus->irq_lock);
+	/* dead: the backoff's end leaves the IRQ disabled */
+	cancel_delayed_work_sync(&bus->irq_backoff_work);
 	if (bus->irq)
 		free_irq(bus->irq, bus);
 

@@ -130,6 +130,7 @@ struct pbus_slave_stats {
  * @sm_buf: its buffer
  * @window: memory window
  * @window_size: bytes in @window
+ * @lie_window_size: if not 0, what WINDOW_SIZE reads (debugfs, tests)
  * @max_payload: largest frame payload
  * @idle_timeout_us: a frame idle this long is dropped
  * @poll_us: busy-poll STROBE this long after an edge (0: off)
@@ -192,6 +193,7 @@ struct pbus_slave {
 	u8 *sm_buf;
 	u8 *window;
 	u32 window_size;
+	u32 lie_window_size;
 	u16 max_payload;
 	u32 idle_timeout_us;
 	u32 poll_us;
@@ -283,7 +285,8 @@ static int pbus_slave_core_read(struct pbus_slave *s, u32 off, u32 *val)
 		*val = PBUS_PROTO_VERSION;
 		break;
 	case PBUS_REG_WINDOW_SIZE:
-		*val = s->window_size;
+		/* debugfs lie_window_size: a lying remote, for tests */
+		*val = READ_ONCE(s->lie_window_size) ?: s->window_size;
 		break;
 	case PBUS_REG_MAX_PAYLOAD:
 		*val = s->max_payload;
@@ -1297,6 +1300,8 @@ static void pbus_slave_debugfs_init(struct pbus_slave *s)
 	debugfs_create_file("state", 0444, s->dbg, s, &pbus_slave_state_fops);
 	debugfs_create_file("raise_irq", 0200, s->dbg, s,
 			    &pbus_slave_raise_fops);
+	debugfs_create_u32("lie_window_size", 0600, s->dbg,
+			   &s->lie_window_size);
 }
 
 /* ---------------------------------------------------------------------------

@@ -84,6 +84,7 @@
 #include <linux/interrupt.h>
 #include <linux/irq.h>
 #include <linux/irqdomain.h>
+#include <linux/irq_work.h>
 #include <linux/kernel.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
@@ -185,6 +186,10 @@ struct pbus_cable_side {
 	u32 irq_unmasked;
 	u32 irq_rising;
 	u32 irq_falling;
+	u32 irq_high;		/* level types */
+	u32 irq_low;
+	u32 level_pending;	/* level IRQs active at unmask, for @level_work */
+	struct irq_work level_work;
 	u64 stats[PBUS_CABLE_NR_STATS];
 };
 
@@ -324,8 +329,10 @@ static void pbus_cable_edges(struct pbus_cable *c, struct pbus_cable_events *ev)
 		if (!changed)
 			continue;
 		sd->seen = now;
+		/* A level IRQ fires when its line becomes active, as an edge. */
 		fire = changed & sd->irq_unmasked &
-		       ((now & sd->irq_rising) | (~now & sd->irq_falling));
+		       ((now & (sd->irq_rising | sd->irq_high)) |
+			(~now & (sd->irq_falling | sd->irq_low)));
 		/* A lost edge, as bcm2835 loses one while the IRQ is masked. */
 		if (s == PBUS_CABLE_SIDE_B && c->drop_strobe_irq &&
 		    (fire & BIT(PBUS_CABLE_LINE_STROBE))) {
@@ -713,21 +720,72 @@ static void pbus_cable_irq_mask(struct irq_data *d)
 	pbus_cable_irq_update(d, &sd->irq_unmasked, false);
 }
 
+/*
+ * A level interrupt still active when it is unmasked (the flow handler or
+ * the end of a oneshot thread, enable_irq()) is raised again, as by a level
+ * controller. Not from here (the irq descriptor's lock is held): from
+ * @level_work, in hard IRQ context.
+ */
 static void pbus_cable_irq_unmask(struct irq_data *d)
 {
 	struct pbus_cable_side *sd = irq_data_get_irq_chip_data(d);
+	struct pbus_cable *c = sd->cable;
+	u32 bit = BIT(irqd_to_hwirq(d));
+	unsigned long flags;
+	bool queue = false;
+	u32 lvl;
 
-	pbus_cable_irq_update(d, &sd->irq_unmasked, true);
+	raw_spin_lock_irqsave(&c->lock, flags);
+	sd->irq_unmasked |= bit;
+	lvl = pbus_cable_levels(c, sd->id);
+	if (!c->dead && ((lvl & sd->irq_high) | (~lvl & sd->irq_low)) & bit) {
+		sd->level_pending |= bit;
+		queue = true;
+	}
+	raw_spin_unlock_irqrestore(&c->lock, flags);
+	if (queue)
+		irq_work_queue(&sd->level_work);
+}
+
+static void pbus_cable_level_work(struct irq_work *work)
+{
+	struct pbus_cable_side *sd = container_of(work, struct pbus_cable_side,
+						  level_work);
+	struct pbus_cable *c = sd->cable;
+	unsigned long pending, flags;
+	unsigned int hwirq;
+	u32 lvl;
+
+	raw_spin_lock_irqsave(&c->lock, flags);
+	lvl = pbus_cable_levels(c, sd->id);
+	/* Still unmasked and active: a level that went away raises nothing. */
+	pending = sd->level_pending & sd->irq_unmasked &
+		  ((lvl & sd->irq_high) | (~lvl & sd->irq_low));
+	sd->level_pending = 0;
+	if (c->dead)
+		pending = 0;
+	sd->stats[PBUS_CABLE_ST_IRQS] += hweight32(pending);
+	raw_spin_unlock_irqrestore(&c->lock, flags);
+
+	for_each_set_bit(hwirq, &pending, PBUS_CABLE_NGPIO_MAX)
+		pbus_generic_handle_domain_irq_safe(sd->domain, hwirq);
 }
 
 static int pbus_cable_irq_set_type(struct irq_data *d, unsigned int type)
 {
 	struct pbus_cable_side *sd = irq_data_get_irq_chip_data(d);
 
+	bool level;
+
 	switch (type & IRQ_TYPE_SENSE_MASK) {
 	case IRQ_TYPE_EDGE_RISING:
 	case IRQ_TYPE_EDGE_FALLING:
 	case IRQ_TYPE_EDGE_BOTH:
+		level = false;
+		break;
+	case IRQ_TYPE_LEVEL_HIGH:
+	case IRQ_TYPE_LEVEL_LOW:
+		level = true;
 		break;
 	default:
 		return -EINVAL;
@@ -735,6 +793,10 @@ static int pbus_cable_irq_set_type(struct irq_data *d, unsigned int type)
 	pbus_cable_irq_update(d, &sd->irq_rising, type & IRQ_TYPE_EDGE_RISING);
 	pbus_cable_irq_update(d, &sd->irq_falling,
 			      type & IRQ_TYPE_EDGE_FALLING);
+	pbus_cable_irq_update(d, &sd->irq_high, type & IRQ_TYPE_LEVEL_HIGH);
+	pbus_cable_irq_update(d, &sd->irq_low, type & IRQ_TYPE_LEVEL_LOW);
+	/* Level: masked while handled (and while a oneshot thread runs). */
+	irq_set_handler_locked(d, level ? handle_level_irq : handle_simple_irq);
 	return 0;
 }
 
@@ -1145,6 +1207,7 @@ static int pbus_cable_side_init(struct pbus_cable *c, unsigned int s)
 
 	sd->cable = c;
 	sd->id = s;
+	sd->level_work = IRQ_WORK_INIT_HARD(pbus_cable_level_work);
 
 	sd->fwnode = device_get_named_child_node(dev, node_names[s]);
 	if (!sd->fwnode)
@@ -1276,6 +1339,8 @@ static void pbus_cable_do_remove(struct platform_device *pdev)
 	raw_spin_unlock_irqrestore(&c->lock, flags);
 	/* dead: the callback does not rearm, nothing queues any more */
 	hrtimer_cancel(&c->timer);
+	for (s = 0; s < 2; s++)
+		irq_work_sync(&c->side[s].level_work);
 
 	for (s = 0; s < 2; s++)
 		for (hwirq = 0; hwirq < c->side[s].gc.ngpio; hwirq++) {

@@ -12,7 +12,15 @@
 #     timeout_us/retries/spin_us (docs/protocol.md, "Failure time bound"),
 #     the failed write changed nothing, and after "stick off" the next
 #     transfer works.
-#  c) drop_ack (1 and 3 lost ACK toggles): the transfer recovers by a resync.
+#  c) drop_ack (1 and 3 lost ACK toggles): the transfer recovers by a resync;
+#     after a lost ACK the resync withdraws the request within T/2 (its first
+#     wait is a grace of spin_us + 100 us, not a second timeout: cable vcd).
+#  e) (before d) a 64 KiB write on a cable slowed by delay_ns: another
+#     process's read and a pbusctl info get the bus within a bound while it
+#     runs (the bus lock is held per frame), kill -9 ends it promptly (killable
+#     lock and waits), the bus works after, no hung-task report.
+#  f) (before d) a flapping link (ACK stuck and released, PBUS_FAULT_FLAPS
+#     times, default 20): every loss counted, at most 5 logged a minute.
 #  d) cable multiple=0 + master no_set_multiple=1: a smaller round of a).
 #
 # Env: PBUS_DEV (/dev/pbus/pbus0), PBUSCTL (found in PATH or next to the tree),
@@ -20,7 +28,9 @@
 # read back: 1 MiB of traffic), PBUS_FAULT_SECONDS (time cap of a), default 100),
 # PBUS_FAULT_BYTES_D / PBUS_FAULT_SECONDS_D (the same for d), 131072 / 40),
 # PBUS_FAULT_SLACK_MS (added to the time bound of b) for process start-up and
-# guest scheduling, default 500).
+# guest scheduling, default 500), PBUS_FAULT_DELAY_NS (the cable's delay in e),
+# default 200000), PBUS_FAULT_WAIT_MS (bound of the accesses in e), default
+# 3000), PBUS_FAULT_KILL_MS (bound of the kill in e), default 1000).
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/target/cable-lib.sh
 . "$(dirname "$0")/cable-lib.sh"
@@ -30,6 +40,10 @@ SECS=${PBUS_FAULT_SECONDS:-$(scaled 100)}
 BYTES_D=${PBUS_FAULT_BYTES_D:-$(scaled 131072)}
 SECS_D=${PBUS_FAULT_SECONDS_D:-$(scaled 40)}
 SLACK_MS=${PBUS_FAULT_SLACK_MS:-500}
+E_DELAY_NS=${PBUS_FAULT_DELAY_NS:-200000}
+E_BOUND_MS=${PBUS_FAULT_WAIT_MS:-3000}
+E_KILL_MS=${PBUS_FAULT_KILL_MS:-1000}
+FLAPS=${PBUS_FAULT_FLAPS:-20}
 BUSDBG=/sys/kernel/debug/pbus/$(basename "$DEV")
 
 command -v modprobe >/dev/null 2>&1 || skip_all "no modprobe"
@@ -39,7 +53,7 @@ was_loaded=
 grep -q '^pbus ' /proc/modules && was_loaded=1
 cleanup() {
 	[ -d "$CBL" ] && { echo 0 > "$CBL/flip_every"; echo off > "$CBL/stick"
-		echo 0 > "$CBL/drop_ack"; } 2>/dev/null
+		echo 0 > "$CBL/drop_ack"; echo 0 > "$CBL/delay_ns"; } 2>/dev/null
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -193,8 +207,10 @@ tmo=$(sed -n 's/^timeout_us //p' "$BUSDBG/info")
 ret=$(sed -n 's/^retries //p' "$BUSDBG/info")
 spin=$(sed -n 's/^spin_us //p' "$BUSDBG/info")
 # docs/protocol.md "Failure time bound": a frame-sized transfer gives up within
-# (R + 1) * 2T + R * 3 * (5T + 8 * (S + 50 us)) (+ time on the wire)
-bound_us=$(( (ret + 1) * 2 * tmo + ret * 3 * (5 * tmo + 8 * (spin + 50)) ))
+# (R + 1) * 2T + R * 3 * (W + 4T + 8 * (S + 50 us)) (+ time on the wire), where
+# W = min(T, S + 100 us) is the resync's grace for a late answer
+grace=$((spin + 100 < tmo ? spin + 100 : tmo))
+bound_us=$(( (ret + 1) * 2 * tmo + ret * 3 * (grace + 4 * tmo + 8 * (spin + 50)) ))
 bound_ms=$(( bound_us / 1000 + SLACK_MS ))
 diag "b) timeout_us=$tmo retries=$ret spin_us=$spin: bound $((bound_us / 1000)) ms + $SLACK_MS ms slack"
 baddr=4096
@@ -279,7 +295,120 @@ for n in 1 3; do
 		not_ok "c) drop_ack $n: left $left, timeouts $to, resyncs $rs, failed $fl"
 	fi
 done
+# The resync after a lost ACK: its wait for a late answer is a grace of
+# spin_us + 100 us (docs/protocol.md "Abort and resync"), not a second
+# timeout: on the cable's record, STROBE is brought back to the ACK level
+# within T/2 of RW=1 (the resync's first step; before: T later).
+echo 0 > "$CBL/stats"
+echo 1 > "$CBL/drop_ack"
+if pc poke 24576 0xa5 >/dev/null 2>"$T/err"; then
+	printf '\245' > "$T/w"
+	splice 24576 1 "$T/w"
+	# VCD ids: side a line 8 (RW) is ')', line 9 (STROBE) '*'
+	gap=$(awk '/^#/ { t = substr($0, 2) + 0; next }
+		t > 0 && !rw && $0 == "1)" { rw = t; next }
+		rw && $0 ~ /^[01][*]$/ { print t - rw; exit }' "$CBL/vcd")
+	if [ -n "$gap" ] && [ "$gap" -lt $((tmo * 500)) ]; then
+		ok "c) lost ACK: the resync withdraws the request $((gap / 1000)) us after RW=1 (< T/2 = $((tmo / 2)) us)"
+	else
+		not_ok "c) lost ACK: the resync withdraws the request within T/2 = $((tmo / 2)) us of RW=1 (gap '${gap}' ns)"
+	fi
+else
+	not_ok "c) lost ACK: 1-byte write recovers ($(cat "$T/err"))"
+	echo "24576 1" >> "$T/uncertain"
+fi
 check_region "a)-c) faults off, whole region"
+
+# ---- e) a long transfer on a slow cable holds the bus one frame at a time --
+# delay_ns: every line change reaches the other side DELAY_NS later, the
+# master sleeps in its handshake waits: a 64 KiB write takes tens of seconds.
+# Meanwhile another process's read and an ioctl that takes the bus lock get
+# it within E_BOUND_MS (they wait for a frame, not for the transfer), and
+# kill -9 ends the writer within E_KILL_MS (the bus lock and the handshake
+# waits of user-space callers are killable; before: the 64 KiB chunk ran to
+# its end first). The bus works right after.
+echo "$E_DELAY_NS" > "$CBL/delay_ns"
+head -c 65536 /dev/urandom > "$T/long"
+dmesg_since > "$T/dmesg0"
+pc load 0 "$T/long" 2>"$T/err.long" &
+lp=$!
+sleep 1
+if kill -0 "$lp" 2>/dev/null; then
+	ok "e) delay_ns $E_DELAY_NS: a 64 KiB write is still running after 1 s"
+	t0=$(now_ms)
+	magic=$(pc peek 0xffff0000 4 2>"$T/err" | cut -d' ' -f2-5)
+	t1=$(now_ms)
+	if [ "$magic" = "50 42 55 53" ] && [ $((t1 - t0)) -le "$E_BOUND_MS" ]; then
+		ok "e) another process's 4-byte read meanwhile: $((t1 - t0)) ms <= $E_BOUND_MS ms"
+	else
+		not_ok "e) another process's 4-byte read meanwhile within $E_BOUND_MS ms ('$magic' in $((t1 - t0)) ms, $(cat "$T/err"))"
+	fi
+	t0=$(now_ms)
+	up=$(pc info 2>"$T/err" | sed -n 's/^link_up //p')
+	t1=$(now_ms)
+	if [ "$up" = 1 ] && [ $((t1 - t0)) -le "$E_BOUND_MS" ]; then
+		ok "e) pbusctl info (bus lock) meanwhile: $((t1 - t0)) ms <= $E_BOUND_MS ms"
+	else
+		not_ok "e) pbusctl info meanwhile within $E_BOUND_MS ms (link_up '$up' in $((t1 - t0)) ms, $(cat "$T/err"))"
+	fi
+	if kill -0 "$lp" 2>/dev/null; then
+		t0=$(now_ms)
+		kill -9 "$lp"
+		wait "$lp" 2>/dev/null
+		t1=$(now_ms)
+		if [ $((t1 - t0)) -le "$E_KILL_MS" ]; then
+			ok "e) kill -9 of the writer: gone in $((t1 - t0)) ms <= $E_KILL_MS ms"
+		else
+			not_ok "e) kill -9 of the writer: gone in $((t1 - t0)) ms > $E_KILL_MS ms"
+		fi
+	else
+		not_ok "e) the writer still running for kill -9 (it ended: $(cat "$T/err.long"))"
+	fi
+else
+	not_ok "e) delay_ns $E_DELAY_NS: a 64 KiB write still running after 1 s ($(cat "$T/err.long"))"
+fi
+wait "$lp" 2>/dev/null
+echo 0 > "$CBL/delay_ns"
+# [0, 64 KiB) holds what the killed write left: write it whole again
+head -c 4096 /dev/urandom > "$T/w"
+if pc load 0 "$T/long" && pc load 8192 "$T/w" && pc dump 8192 4096 "$T/r" &&
+   cmp -s "$T/w" "$T/r"; then
+	splice 0 65536 "$T/long"
+	splice 8192 4096 "$T/w"
+	ok "e) after the kill: the link works (64 KiB and 4 KiB written, read back)"
+else
+	not_ok "e) after the kill: the link works"
+	echo "0 65536" >> "$T/uncertain"
+fi
+diag "e) stats: $(stats_line); $(grep -E '^(interrupted|budget_stops) ' "$BUSDBG/stats" | tr '\n' ' ')"
+hung=$(dmesg_since | grep -c 'blocked for more than')
+hung0=$(grep -c 'blocked for more than' "$T/dmesg0")
+assert_eq "e) no hung-task report" 0 $((hung - hung0))
+check_region "e) faults off, whole region"
+
+# ---- f) a flapping link: a few log lines a minute, every loss counted ------
+# ACK stuck: a resync (pbusctl reset) fails and the link is lost; stick off:
+# the next one brings it back. The master logs at most 5 losses a minute
+# (before: one line per loss) and counts them all in debugfs link_losses.
+pc stats --reset >/dev/null
+n0=$(dmesg_since | grep -c 'remote lost')
+i=0
+while [ "$i" -lt "$FLAPS" ]; do
+	echo "10 1" > "$CBL/stick"
+	pc reset >/dev/null 2>&1 && diag "f) flap $i: resync worked with ACK stuck"
+	echo off > "$CBL/stick"
+	pc reset >/dev/null 2>&1 || diag "f) flap $i: the link did not come back"
+	i=$((i + 1))
+done
+n1=$(dmesg_since | grep -c 'remote lost')
+assert_eq "f) $FLAPS link losses counted (debugfs link_losses)" "$FLAPS" \
+	"$(sed -n 's/^link_losses //p' "$BUSDBG/stats")"
+if [ $((n1 - n0)) -le 5 ]; then
+	ok "f) $FLAPS losses logged in $((n1 - n0)) lines (<= 5 a minute)"
+else
+	not_ok "f) $FLAPS losses logged in $((n1 - n0)) lines (> 5)"
+fi
+assert_eq "f) link up after the flapping" 1 "$(pc info | sed -n 's/^link_up //p')"
 
 # ---- d) no set_multiple ----------------------------------------------------
 if unload_bus && load_bus multiple=0 no_set_multiple=1; then

@@ -1357,6 +1357,280 @@ static void test_xfer_engine(void)
 }
 
 /*
+ * Defect 5, core part: the engine's checkpoint, where the kernel master
+ * drops its bus lock (r == PBUS_XR_OK) or checks for a fatal signal and
+ * its frame budget (any other r). A checkpoint with r == OK comes only
+ * between frames, after one answered OK and before the next one's first
+ * attempt, never between an attempt and its retry.
+ */
+struct xc {
+	struct xe e;
+	int calls;
+	int r[16];		/* r of each call */
+	long at[16];		/* frames sent before it */
+	int stop_at;		/* call (1-based) that ends the transfer, 0: none */
+	bool drop_link;		/* the OK call takes the link down (another user) */
+	int bad;		/* OK calls right after a frame that was not OK */
+	int last;		/* result of the latest frame */
+};
+
+static int xc_frame(void *ctx, bool wr, uint8_t tag, uint32_t addr,
+		    uint8_t *buf, uint16_t len, bool retry, uint32_t epoch)
+{
+	struct xc *c = ctx;
+
+	c->last = xe_frame(&c->e, wr, tag, addr, buf, len, retry, epoch);
+	return c->last;
+}
+
+static int xc_link_up(void *ctx)
+{
+	return xe_link_up(&((struct xc *)ctx)->e);
+}
+
+static int xc_resync(void *ctx)
+{
+	return xe_resync(&((struct xc *)ctx)->e);
+}
+
+static void xc_retried(void *ctx, uint32_t attempt, int r)
+{
+	xe_retried(&((struct xc *)ctx)->e, attempt, r);
+}
+
+static int xc_checkpoint(void *ctx, int r)
+{
+	struct xc *c = ctx;
+	int k = c->calls++;
+
+	if (k < 16) {
+		c->r[k] = r;
+		c->at[k] = c->e.frames;
+	}
+	if (r == PBUS_XR_OK && c->last != PBUS_XR_OK)
+		c->bad++;
+	if (r == PBUS_XR_OK && c->drop_link)
+		c->e.st.link_up = false;
+	return c->calls == c->stop_at ? PBUS_XR_INTR : 0;
+}
+
+static const struct pbus_xfer_ops xc_ops = {
+	.frame = xc_frame,
+	.link_up = xc_link_up,
+	.resync = xc_resync,
+	.retried = xc_retried,
+	.checkpoint = xc_checkpoint,
+};
+
+static void xc_init(struct xc *c, const int *res, int nres)
+{
+	memset(c, 0, sizeof(*c));
+	xe_init(&c->e, res, nres);
+}
+
+static void test_xfer_checkpoint(void)
+{
+	static uint8_t buf[2048];
+	static const int link[] = { PBUS_XR_LINK };
+	static const int crc[] = { PBUS_XR_CRC };
+	static const int link_ok_link[] = { PBUS_XR_LINK, PBUS_XR_OK,
+					    PBUS_XR_LINK };
+	struct xc c;
+	bool d;
+	int i;
+
+	/*
+	 * 3 frames of 512, the first in doubt once: a call between its
+	 * attempts (LINK, before the resync), one after each frame but the
+	 * last; the retry follows its original with no OK call between.
+	 */
+	xc_init(&c, link_ok_link, 3);
+	CHECK_EQ(pbus_xfer_run(&xc_ops, &c, &c.e.st, true, 0, buf, 1536, &d),
+		 PBUS_XR_OK);
+	CHECK_EQ(c.e.frames, 5);
+	CHECK_EQ(c.calls, 4);
+	CHECK_EQ(c.r[0], PBUS_XR_LINK);
+	CHECK_EQ(c.at[0], 1);
+	CHECK_EQ(c.r[1], PBUS_XR_OK);
+	CHECK_EQ(c.at[1], 2);
+	CHECK_EQ(c.r[2], PBUS_XR_LINK);
+	CHECK_EQ(c.r[3], PBUS_XR_OK);
+	CHECK_EQ(c.bad, 0);
+	/* Each retry carries its original's tag: no frame between them. */
+	CHECK(c.e.retry[1] && c.e.tag[1] == c.e.tag[0]);
+	CHECK(!c.e.retry[2] && c.e.tag[2] == c.e.tag[0] + 1);
+	CHECK(c.e.retry[3] && c.e.tag[3] == c.e.tag[2]);
+	CHECK(!c.e.retry[4] && c.e.tag[4] == c.e.tag[3] + 1);
+	CHECK_EQ(c.e.st.tag, 10);
+	CHECK(!d);
+
+	/* Ended between frames: nothing in doubt, the done frame's tag moved. */
+	xc_init(&c, NULL, 0);
+	c.stop_at = 1;
+	CHECK_EQ(pbus_xfer_run(&xc_ops, &c, &c.e.st, true, 0, buf, 1024, &d),
+		 PBUS_XR_INTR);
+	CHECK_EQ(c.e.frames, 1);
+	CHECK(!d);
+	CHECK(c.e.st.link_up);
+	CHECK_EQ(c.e.st.tag, 8);
+
+	/*
+	 * Ended between a LINK attempt and its retry: given up in doubt,
+	 * not resynced, so the link is down for the next user; the tag is
+	 * never used again.
+	 */
+	xc_init(&c, link, 1);
+	c.stop_at = 1;
+	CHECK_EQ(pbus_xfer_run(&xc_ops, &c, &c.e.st, true, 0, buf, 100, &d),
+		 PBUS_XR_INTR);
+	CHECK(d);
+	CHECK(!c.e.st.link_up);
+	CHECK_EQ(c.e.resyncs, 0);
+	CHECK_EQ(c.e.retried, 0);
+	CHECK_EQ(c.e.frames, 1);
+	CHECK_EQ(c.e.st.tag, 8);
+
+	/* After a checked CRC answer: not in doubt, the link stays up. */
+	xc_init(&c, crc, 1);
+	c.stop_at = 1;
+	CHECK_EQ(pbus_xfer_run(&xc_ops, &c, &c.e.st, true, 0, buf, 100, &d),
+		 PBUS_XR_INTR);
+	CHECK(!d);
+	CHECK(c.e.st.link_up);
+	CHECK_EQ(c.r[0], PBUS_XR_CRC);
+
+	/* Before the link-up that retries a failed resync (NOTCONN). */
+	xc_init(&c, link, 1);
+	c.e.link_ok = 0;
+	c.stop_at = 2;
+	CHECK_EQ(pbus_xfer_run(&xc_ops, &c, &c.e.st, true, 0, buf, 100, &d),
+		 PBUS_XR_INTR);
+	CHECK_EQ(c.r[0], PBUS_XR_LINK);
+	CHECK_EQ(c.r[1], PBUS_XR_NOTCONN);
+	CHECK_EQ(c.e.resyncs, 1);
+	CHECK_EQ(c.e.link_ups, 0);
+	CHECK(d);
+
+	/*
+	 * Another user took the link down while the caller let go of the
+	 * wire between frames: the next frame brings it up first, as at
+	 * the start of a transfer, even with no retries allowed.
+	 */
+	for (i = 0; i < 2; i++) {
+		xc_init(&c, NULL, 0);
+		c.drop_link = true;
+		c.e.st.retries = i ? 0 : 8;
+		CHECK_EQ(pbus_xfer_run(&xc_ops, &c, &c.e.st, false, 0, buf,
+				       1024, &d), PBUS_XR_OK);
+		CHECK_EQ(c.e.link_ups, 1);
+		CHECK_EQ(c.e.frames, 2);
+	}
+}
+
+/*
+ * Why the checkpoint between attempts must not let another frame onto the
+ * wire: a write whose answer was lost runs on the remote, and its retry
+ * is answered from the remote's duplicate memory. A write of another
+ * caller between them replaces that memory, and the retry runs again. At
+ * a boundary (where the kernel master drops its lock) the same writer is
+ * harmless.
+ */
+struct il {
+	struct fx_host h;	/* first: the engine's ctx */
+	struct fx *x;
+	struct wire *w;
+	int when;		/* interleave at: 1 between attempts, 2 at a boundary */
+	int done;
+};
+
+static int il_checkpoint(void *ctx, int r)
+{
+	struct il *il = ctx;
+	uint8_t v[4] = { 0x5a, 0, 0, 0 };
+	bool between = r != PBUS_XR_OK;
+	bool wanted = il->when == 1;
+
+	if (il->done || between != wanted)
+		return 0;
+	il->done = 1;
+	/* Another caller's write to SCRATCH, as if it had taken the lock. */
+	if (r != PBUS_XR_OK)
+		fx_resync_tries(&il->h);
+	CHECK_EQ(fx_xfer(&il->h, true, PBUS_REG_BASE + PBUS_REG_SCRATCH, v, 4,
+			 NULL), 0);
+	/* At a boundary: the next frame's answer is lost. */
+	if (r == PBUS_XR_OK)
+		wire_arm(il->w, WF_LOST_ACK, 28, 0);
+	return 0;
+}
+
+static void il_case(int when, uint32_t *counter, long *max_exec)
+{
+	struct fx *x = calloc(1, sizeof(*x));
+	struct pbus_xfer_ops ops = fx_xfer_ops;
+	static uint8_t d[32];
+	struct wire w;
+	struct il il;
+	long i, m = 0;
+
+	fx_init(x, &w, false, 0x1234u);
+	memset(&il, 0, sizeof(il));
+	fx_host_init(&il.h, &w);
+	il.x = x;
+	il.w = &w;
+	il.when = when;
+	ops.checkpoint = il_checkpoint;
+	CHECK_EQ(fx_link_up_op(&il.h), 0);
+	if (when == 1) {
+		/* COUNTER += 2, its answer lost (strobes 16, 17). */
+		d[0] = 2;
+		x->expect = d;
+		x->expect_addr = PBUS_REG_BASE + FX_REG_COUNTER;
+		x->expect_len = 4;
+		wire_arm(&w, WF_LOST_ACK, 16, 0);
+		CHECK_EQ(fx_errno(pbus_xfer_run(&ops, &il.h, &il.h.xs, true,
+						x->expect_addr, d, 4, NULL)),
+			 0);
+	} else {
+		/* 32 bytes in two frames of 16; the second frame's answer lost. */
+		for (i = 0; i < 32; i++)
+			d[i] = (uint8_t)(i + 1);
+		il.h.xs.max_payload = 16;
+		il.h.xs.cur_payload = 16;
+		x->expect = d;
+		x->expect_addr = 64;
+		x->expect_len = 32;
+		CHECK_EQ(fx_errno(pbus_xfer_run(&ops, &il.h, &il.h.xs, true, 64,
+						d, 32, NULL)), 0);
+		CHECK(!memcmp(x->mem + 64, d, 32));
+	}
+	CHECK_EQ(il.done, 1);
+	/* The lost answer was retried: from the memory, or run again. */
+	CHECK_EQ(w.fired, 1);
+	CHECK_EQ(x->sm.cnt.dup_writes, when == 1 ? 0 : 1);
+	for (i = 0; i < x->expect_len && i < FX_MAXP; i++)
+		if (x->tx_exec[i] > m)
+			m = x->tx_exec[i];
+	*counter = x->counter;
+	*max_exec = m;
+	free(x);
+}
+
+static void test_xfer_interleave(void)
+{
+	uint32_t counter;
+	long m;
+
+	/* A frame between an attempt and its retry: the write runs twice. */
+	il_case(1, &counter, &m);
+	CHECK_EQ(counter, 4);
+	CHECK_EQ(m, 2);
+	/* Between frames, where the master lets others in: once each. */
+	il_case(2, &counter, &m);
+	CHECK_EQ(m, 1);
+}
+
+/*
  * Defect 8, core part: RESET forgets the duplicate memory and starts a
  * new epoch, the idle timeout keeps both.
  */
@@ -1711,6 +1985,8 @@ int main(void)
 	RUN(test_crc_distance);
 	RUN(test_ack_distance);
 	RUN(test_xfer_engine);
+	RUN(test_xfer_checkpoint);
+	RUN(test_xfer_interleave);
 	RUN(test_w1c_retry);
 	RUN(test_exactly_once);
 	RUN(test_restart);

@@ -786,6 +786,12 @@ static void pbus_xfer_shrink(struct pbus_xfer_state *st)
 		st->cur_payload = PBUS_MIN_PAYLOAD;
 }
 
+static int pbus_xfer_checkpoint(const struct pbus_xfer_ops *ops, void *ctx,
+				int r)
+{
+	return ops->checkpoint ? ops->checkpoint(ctx, r) : 0;
+}
+
 int pbus_xfer_run(const struct pbus_xfer_ops *ops, void *ctx,
 		  struct pbus_xfer_state *st, bool write, u32 addr, u8 *buf,
 		  size_t len, bool *in_doubt)
@@ -793,7 +799,7 @@ int pbus_xfer_run(const struct pbus_xfer_ops *ops, void *ctx,
 	u32 attempt = 0, epoch = 0;
 	bool doubt = false;
 	u16 n = 0;
-	int r;
+	int r, c;
 
 	if (in_doubt)
 		*in_doubt = false;
@@ -805,6 +811,11 @@ int pbus_xfer_run(const struct pbus_xfer_ops *ops, void *ctx,
 		if (!st->link_up) {
 			if (attempt >= st->retries) {
 				r = PBUS_XR_NOTCONN;
+				goto fail;
+			}
+			c = pbus_xfer_checkpoint(ops, ctx, PBUS_XR_NOTCONN);
+			if (c) {
+				r = c;
 				goto fail;
 			}
 			attempt++;
@@ -838,6 +849,15 @@ int pbus_xfer_run(const struct pbus_xfer_ops *ops, void *ctx,
 					st->cur_payload = st->max_payload;
 				st->clean_frames = 0;
 			}
+			/* Nothing in doubt here: the caller may share the wire. */
+			if (len) {
+				c = pbus_xfer_checkpoint(ops, ctx, PBUS_XR_OK);
+				if (c)
+					return c;
+				/* Taken down meanwhile: as at the start. */
+				if (!st->link_up && ops->link_up(ctx))
+					return PBUS_XR_NOTCONN;
+			}
 			continue;
 		}
 		if (write && pbus_write_in_doubt(r))
@@ -845,6 +865,14 @@ int pbus_xfer_run(const struct pbus_xfer_ops *ops, void *ctx,
 		if (!pbus_xfer_retryable(r) || attempt >= st->retries) {
 			if (r == PBUS_XR_RESET)
 				st->link_up = false;
+			goto fail;
+		}
+		c = pbus_xfer_checkpoint(ops, ctx, r);
+		if (c) {
+			/* Given up before its resync: the next user resyncs. */
+			if (r == PBUS_XR_LINK || r == PBUS_XR_LINK_EARLY)
+				st->link_up = false;
+			r = c;
 			goto fail;
 		}
 		attempt++;

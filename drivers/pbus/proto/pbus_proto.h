@@ -267,10 +267,29 @@ struct pbus_xfer_ops {
 	 * result that caused it, 0 for a link-up that failed before.
 	 */
 	void (*retried)(void *ctx, u32 attempt, int r);
+	/*
+	 * Optional: a point where the caller may end the transfer. With @r
+	 * PBUS_XR_OK it is called between two frames: the previous one is
+	 * done (its tag has moved on) and no attempt of the next one has
+	 * gone out, so nothing is in doubt and the caller may let other
+	 * frames onto the wire here (drop and retake its bus lock). With any
+	 * other @r it is called between the attempts of one frame, @r being
+	 * the result of the attempt to be retried (PBUS_XR_NOTCONN before a
+	 * link-up): the retry must be the next frame the remote sees after
+	 * its original (only reads of the resync and link-up in between,
+	 * docs/protocol.md "Exactly once"), so the caller must keep the wire
+	 * to itself. Returns 0 to go on, or the result to end the transfer
+	 * with: the frame in flight is then given up like one whose retries
+	 * ran out (in doubt if an attempt was, and the link is taken down if
+	 * that attempt ended in PBUS_XR_LINK, since no resync followed it).
+	 */
+	int (*checkpoint)(void *ctx, int r);
 };
 
 /* Link down and still down when the retries ran out (-ENOTCONN). */
 #define PBUS_XR_NOTCONN		(-9)
+/* The caller's checkpoint ended the transfer (e.g. a fatal signal). */
+#define PBUS_XR_INTR		(-10)
 
 /*
  * One transfer of @len bytes at @addr, split into frames of at most
@@ -280,9 +299,10 @@ struct pbus_xfer_ops {
  * the epoch @st had when that attempt went out, and keeps its length. CRC
  * errors, and link failures of a frame not in doubt, halve cur_payload (not
  * below PBUS_MIN_PAYLOAD); PBUS_CLEAN_TO_GROW good frames double it again.
- * Returns PBUS_XR_OK, the final result of the failing frame, or
- * PBUS_XR_NOTCONN; @in_doubt (may be NULL) tells whether a failed write
- * frame may have run.
+ * Returns PBUS_XR_OK, the final result of the failing frame,
+ * PBUS_XR_NOTCONN, or what ops->checkpoint() ended it with; @in_doubt (may
+ * be NULL) tells whether a failed write frame may have run. The frames
+ * before the failing one are done (the caller counts them in its frame op).
  */
 int pbus_xfer_run(const struct pbus_xfer_ops *ops, void *ctx,
 		  struct pbus_xfer_state *st, bool write, u32 addr, u8 *buf,

@@ -3,7 +3,12 @@
  * pbus character device: /dev/pbus/<name>
  *
  * pread()/pwrite() move bytes at remote addresses (the file offset is the
- * remote address).
+ * remote address). They hold the bus one frame (and its retries) at a
+ * time, so other openers and kernel users get in between frames. A short
+ * count is exact: the frames counted ran (each exactly once), the next one
+ * failed or was cut short, and if that was a write it may have run
+ * (writing it again is a new frame). SIGKILL ends a transfer at once, also
+ * while it waits for the bus; other signals end it between 64 KiB chunks.
  *
  * Access model (the node is root:gpio 0660 with the project's udev rule):
  *  - read: any opener, except ranges a kernel user reserved (while
