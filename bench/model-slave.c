@@ -553,9 +553,9 @@ static void r_poll(struct mdl_sim *x, double t)
 		if (level != r->strobe_level) {
 			if (x->cfg->path == MDL_GPIOLIB)
 				in = r_read_in(x, &t);
+			r_look(x, rd0, true);
 			if (r_sm_edge(x, in, &act, &out, false, false, &t))
 				r_apply(x, act, out, false, &t);
-			r_look(x, rd0, true);
 			r->last_edge = t;
 			break;
 		}

@@ -330,6 +330,7 @@ void mdl_dir(struct mdl_sim *x, enum mdl_side s, int line, bool out, bool v,
 		n->wr += out;
 		n->rd++;
 		n->wr += out != was_out;
+		n->dir_rw += 1 + out + (out != was_out);
 		*t += x->c->rd + (out + (out != was_out)) * x->c->wr;
 	}
 	te = *t + x->c->prop;

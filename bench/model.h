@@ -117,6 +117,7 @@ struct mdl_count {
 	uint64_t idle_rd;	/* reads of looks that found no edge (waiting) */
 	uint64_t looks;		/* looks that found the edge */
 	uint64_t look_rd;	/* their reads, with those of the data they need */
+	uint64_t dir_rw;	/* register accesses of direction changes */
 	uint64_t wakes;		/* thread wake-ups */
 };
 
