@@ -445,46 +445,59 @@ static void mdl_print_why(void)
 		mdl_fit(br, k, 0, &fw, &bw);
 		mdl_fit(br, k, 1, &fr, &brd);
 		tot = mdl_us(&br->echo1[k], 1);
-		printf("%-8s %9.1f %9.1f %9.1f %9.1f %10.1f %9.1f %9.1f\n",
-		       mdl_cfgs[k].name, fw, bw, fr, brd, tot,
-		       tot - sw / 1000, sw / 1000);
+		printf("%-8s", mdl_cfgs[k].name);
+		if (br->raw[k][0][0].failed || br->raw[k][0][4].failed ||
+		    br->raw[k][1][0].failed || br->raw[k][1][4].failed)
+			fw = bw = fr = brd = -1;
+		mdl_val(fw, 9, 1);
+		mdl_val(bw, 9, 1);
+		mdl_val(fr, 9, 1);
+		mdl_val(brd, 9, 1);
+		mdl_val(tot, 10, 1);
+		mdl_val(tot < 0 ? -1 : tot - sw / 1000, 9, 1);
+		mdl_val(sw / 1000, 9, 1);
+		printf("\n");
 	}
 }
 
-/* Pi 4 with one cost doubled at a time: which estimate moves what. */
+/* Pi 4 with one cost changed at a time: which estimate moves what. */
 static void mdl_print_sensitivity(void)
 {
 	static const struct {
 		const char *name;
 		size_t off;
+		double f;
 	} knobs[] = {
-		{ "none", 0 },
-		{ "register read", offsetof(struct mdl_costs, rd) },
-		{ "write (writel)", offsetof(struct mdl_costs, wr) },
-		{ "posted write", offsetof(struct mdl_costs, wr_posted) },
-		{ "gpiolib call", offsetof(struct mdl_costs, api) },
-		{ "direction change", offsetof(struct mdl_costs, dir) },
-		{ "GPIO IRQ", offsetof(struct mdl_costs, irq) },
-		{ "thread wake-up", offsetof(struct mdl_costs, thread) },
-		{ "ktime_get()", offsetof(struct mdl_costs, ktime) },
-		{ "core per byte", offsetof(struct mdl_costs, sm) },
-		{ "work item", offsetof(struct mdl_costs, work) },
-		{ "rpmsg message", offsetof(struct mdl_costs, msg) },
+		{ "none", 0, 1 },
+		{ "register read x2", offsetof(struct mdl_costs, rd), 2 },
+		{ "writel x2", offsetof(struct mdl_costs, wr), 2 },
+		{ "writel / 8", offsetof(struct mdl_costs, wr), 0.125 },
+		{ "posted write x2", offsetof(struct mdl_costs, wr_posted), 2 },
+		{ "gpiolib call x2", offsetof(struct mdl_costs, api), 2 },
+		{ "gpiolib call / 2", offsetof(struct mdl_costs, api), 0.5 },
+		{ "direction x2", offsetof(struct mdl_costs, dir), 2 },
+		{ "GPIO IRQ x2", offsetof(struct mdl_costs, irq), 2 },
+		{ "thread wake x2", offsetof(struct mdl_costs, thread), 2 },
+		{ "ktime_get() x2", offsetof(struct mdl_costs, ktime), 2 },
+		{ "core per byte x2", offsetof(struct mdl_costs, sm), 2 },
+		{ "work item x2", offsetof(struct mdl_costs, work), 2 },
+		{ "rpmsg message x2", offsetof(struct mdl_costs, msg), 2 },
 	};
-	const struct mdl_config *base = &mdl_cfgs[0], *best = &mdl_cfgs[7];
+	const struct mdl_config *base = &mdl_cfgs[0], *mult = &mdl_cfgs[4];
+	const struct mdl_config *best = &mdl_cfgs[7];
 	struct mdl_result r[6];
 	struct mdl_costs c;
 	unsigned int i;
 
-	printf("\nPi 4 with one cost doubled (the others as in the table): 4 KiB MB/s, echo\n");
-	printf("%-17s %8s %8s %8s %8s %10s %9s\n", "doubled", "base wr",
-	       "base rd", "best wr", "best rd", "echo1B us", "echo 8x");
+	printf("\nPi 4 with one cost changed (the others as in the table): 4 KiB MB/s, echo\n");
+	printf("%-17s %8s %8s %8s %8s %10s %9s\n", "changed", "base wr",
+	       "mult+PH", "best wr", "best rd", "echo1B us", "echo 8x");
 	for (i = 0; i < ARRAY_SIZE(knobs); i++) {
 		c = mdl_pi[MDL_PI4];
 		if (knobs[i].off)
-			*(double *)((char *)&c + knobs[i].off) *= 2;
+			*(double *)((char *)&c + knobs[i].off) *= knobs[i].f;
 		mdl_raw(&c, base, true, 4096, 1, mdl_maxp, &r[0]);
-		mdl_raw(&c, base, false, 4096, 1, mdl_maxp, &r[1]);
+		mdl_raw(&c, mult, true, 4096, 1, mdl_maxp, &r[1]);
 		mdl_raw(&c, best, true, 4096, 1, mdl_maxp, &r[2]);
 		mdl_raw(&c, best, false, 4096, 1, mdl_maxp, &r[3]);
 		mdl_echo(&c, best, 1, 1, mdl_maxp, &r[4]);
@@ -498,7 +511,8 @@ static void mdl_print_sensitivity(void)
 		mdl_val(mdl_mbps(&r[5]), 9, 3);
 		printf("\n");
 	}
-	printf("(base: %s; best: %s)\n", base->name, best->name);
+	printf("(base: %s write; mult+PH: write; best: %s; echo: best)\n", base->name,
+	       best->name);
 }
 
 /* ---------------------------------------------------------------------------
