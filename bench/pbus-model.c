@@ -432,6 +432,7 @@ static void mdl_print_why(void)
 	const struct mdl_costs *c = &mdl_pi[MDL_PI4];
 	double fw, bw, fr, brd, sw, tot;
 	unsigned int k;
+	bool bad;
 
 	printf("\nPi 4: a transfer costs fixed + n x per-byte (fit of 16 and 1024 B runs);\n");
 	printf("the 1-byte echo = 7 transfers + software (work items, wake-ups, IRQ, virtio)\n");
@@ -446,13 +447,12 @@ static void mdl_print_why(void)
 		mdl_fit(br, k, 1, &fr, &brd);
 		tot = mdl_us(&br->echo1[k], 1);
 		printf("%-8s", mdl_cfgs[k].name);
-		if (br->raw[k][0][0].failed || br->raw[k][0][4].failed ||
-		    br->raw[k][1][0].failed || br->raw[k][1][4].failed)
-			fw = bw = fr = brd = -1;
-		mdl_val(fw, 9, 1);
-		mdl_val(bw, 9, 1);
-		mdl_val(fr, 9, 1);
-		mdl_val(brd, 9, 1);
+		bad = br->raw[k][0][0].failed || br->raw[k][0][4].failed ||
+		      br->raw[k][1][0].failed || br->raw[k][1][4].failed;
+		mdl_val(bad ? -1 : fw, 9, 1);
+		mdl_val(bad ? -1 : bw, 9, 1);
+		mdl_val(bad ? -1 : fr, 9, 1);
+		mdl_val(bad ? -1 : brd, 9, 1);
 		mdl_val(tot, 10, 1);
 		mdl_val(tot < 0 ? -1 : tot - sw / 1000, 9, 1);
 		mdl_val(sw / 1000, 9, 1);
