@@ -27,9 +27,10 @@
  * 6.1: get = a GPLEV read; set = a GPSET/GPCLR write; direction_input = a
  * GPFSEL read and, if the function changes, a write
  * (bcm2835_pinctrl_fsel_set()); direction_output = a GPSET/GPCLR write,
- * then the same; get_multiple/set_multiple, as issue 11 item 2a would add
- * them: one GPLEV0 read; one GPSET0 and one GPCLR0 write, each only if
- * its mask is not empty. pinctrl-rp1 alike (est.).
+ * then the same; get_multiple/set_multiple as patches/0001-pinctrl-bcm2835-
+ * Implement-get_multiple-and-set_multiple.patch adds them (issue 11 item
+ * 2a): one GPLEV read per bank; a GPSET, then a GPCLR write per bank,
+ * each only if its mask is not empty. pinctrl-rp1 alike (est.).
  */
 #include <math.h>
 #include <stdio.h>
