@@ -353,6 +353,7 @@ static void r_wake_thread(struct mdl_sim *x, double t)
 		return;
 	}
 	r->thread_on = true;
+	r->deferred = x->preempt;
 	x->n[MDL_REMOTE].wakes++;
 	mdl_ev_add(x, MDL_EV_THREAD, t + x->c->thread, 0);
 }

@@ -132,6 +132,13 @@ static void mdl_at(struct mdl_sim *x, enum mdl_side s, double t)
 		mdl_run_remote(x, t);
 }
 
+/* A host read has sampled: a thread it deferred may run (mdl_sim.preempt). */
+static void mdl_sampled(struct mdl_sim *x, enum mdl_side s)
+{
+	if (s == MDL_HOST)
+		x->r.deferred = false;
+}
+
 /* --------------------------------------------------------------------------
  * The remote's events.
  */
@@ -162,6 +169,8 @@ void mdl_run_remote(struct mdl_sim *x, double t)
 
 	while (r->nev) {
 		ev = r->ev[0];
+		if (r->deferred && ev.kind != MDL_EV_IRQ)
+			break;
 		start = ev.t > r->busy_until ? ev.t : r->busy_until;
 		if (start + ev.pre > t)
 			break;
@@ -212,6 +221,7 @@ bool mdl_get(struct mdl_sim *x, enum mdl_side s, int line, double *t)
 	}
 	ts = mdl_sample(x, *t);
 	mdl_at(x, s, ts);
+	mdl_sampled(x, s);
 	return mdl_level(x, line, ts);
 }
 
@@ -258,6 +268,7 @@ uint32_t mdl_get_array(struct mdl_sim *x, enum mdl_side s, unsigned int n,
 		for (i = 0; i < n; i++)
 			if (mdl_level(x, lines[i], ts))
 				bits |= 1u << i;
+		mdl_sampled(x, s);
 		return bits;
 	}
 	/* One get per line, in the order of their hardware numbers. */
@@ -272,6 +283,7 @@ uint32_t mdl_get_array(struct mdl_sim *x, enum mdl_side s, unsigned int n,
 		mdl_at(x, s, ts);
 		if (mdl_level(x, lines[i], ts))
 			bits |= 1u << i;
+		mdl_sampled(x, s);
 	}
 	return bits;
 }
@@ -354,13 +366,16 @@ void mdl_dir(struct mdl_sim *x, enum mdl_side s, int line, bool out, bool v,
  */
 uint32_t mdl_reg_read(struct mdl_sim *x, enum mdl_side s, double *t)
 {
+	uint32_t v;
 	double ts;
 
 	x->n[s].rd++;
 	*t += x->c->rd;
 	ts = mdl_sample(x, *t);
 	mdl_at(x, s, ts);
-	return mdl_levels(x, ts);
+	v = mdl_levels(x, ts);
+	mdl_sampled(x, s);
+	return v;
 }
 
 /*

@@ -178,6 +178,7 @@ struct mdl_remote_end {
 	enum pbus_slave_action pend_act;
 	uint8_t pend_out;
 	bool thread_on;		/* the IRQ thread runs (or is woken) */
+	bool deferred;		/* mdl_sim.preempt: woken, the host's read comes first */
 	bool runthread;		/* IRQTF_RUNTHREAD: run once more */
 	bool first;		/* pbus_slave_serve()'s @first */
 	double deadline;	/* pbus_slave_serve()'s */
@@ -196,6 +197,14 @@ struct mdl_sim {
 	const struct mdl_costs *c;
 	const struct mdl_config *cfg;
 	bool chip_multi;	/* the chip has get/set_multiple */
+	/*
+	 * The cable on a fully preemptible kernel (PREEMPT, PREEMPT_RT): an
+	 * IRQ thread woken in the host's set call runs at the first
+	 * preempt_enable() after it, in the host's next read, after that
+	 * read sampled the lines. On PREEMPT_VOLUNTARY (Debian's armmp) it
+	 * runs at that read's might_sleep(), before it.
+	 */
+	bool preempt;
 	struct mdl_line ln[ML_NLINES];
 	double tm;		/* the host's clock */
 	uint32_t rnd;		/* jitter of the sampling instants */

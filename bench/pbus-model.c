@@ -557,9 +557,12 @@ static const char * const mdl_keys[MDL_NKEYS] = {
 
 static struct mdl_sim mdl_cx;
 
-/* One transfer of the test on the cable; fills @v[MDL_NKEYS]. */
+/*
+ * One transfer of the test on the cable (@preempt: a fully preemptible
+ * kernel, mdl_sim.preempt); fills @v[MDL_NKEYS].
+ */
 static long mdl_cable_run(const struct mdl_mode *m, const struct mdl_xt *xt,
-			  unsigned int tag, long *v)
+			  unsigned int tag, bool preempt, long *v)
 {
 	static struct mdl_config cfg;
 	struct mdl_sim *x = &mdl_cx;
@@ -573,6 +576,7 @@ static long mdl_cable_run(const struct mdl_mode *m, const struct mdl_xt *xt,
 	cfg.multi = m->multi;
 	cfg.remote = MDL_R_IRQ;
 	mdl_sim_init(x, &mdl_cable_costs, &cfg, m->chip_multi);
+	x->preempt = preempt;
 	mdl_host_init(x, (uint8_t)tag, 1024);
 	mdl_remote_init(x, 1024);
 	x->h.xs.epoch = x->r.sm.epoch;
@@ -625,30 +629,53 @@ static long mdl_cable_run(const struct mdl_mode *m, const struct mdl_xt *xt,
 	return bad;
 }
 
+/* One line of the file: KEY of MODE TRANSFER, one value or one per tag. */
+static void mdl_expect_line(FILE *f, const char *mode, const char *xt,
+			    unsigned int k, long (*v)[MDL_NKEYS])
+{
+	unsigned int t;
+	bool same = true;
+
+	for (t = 1; t < MDL_TAGS; t++)
+		same &= v[t][k] == v[0][k];
+	fprintf(f, "%s %s %s ", mode, xt, mdl_keys[k]);
+	for (t = 0; t < (same ? 1 : MDL_TAGS); t++)
+		fprintf(f, "%s%ld", t ? "," : "", v[t][k]);
+	fprintf(f, "\n");
+}
+
 static long mdl_expect(FILE *f)
 {
-	static long v[MDL_TAGS][MDL_NKEYS];
+	static long v[MDL_TAGS][MDL_NKEYS], p[MDL_TAGS][MDL_NKEYS];
 	unsigned int mi, xi, t, k;
+	char name[32];
 	long bad = 0;
 	bool same;
 
 	fprintf(f, "# pbus cable counts of tests/target/18-model-counts.sh, made by\n");
 	fprintf(f, "# bench/pbus-model --expect (make -C bench expect): do not edit.\n");
-	fprintf(f, "# MODE TRANSFER KEY VALUE, or 256 values: one per tag of its first frame\n");
+	fprintf(f, "# MODE TRANSFER KEY VALUE, or 256 values: one per tag of its first frame.\n");
+	fprintf(f, "# MODE-preempt: a PREEMPT or PREEMPT_RT kernel, the keys that differ\n");
 	for (mi = 0; mi < ARRAY_SIZE(mdl_modes); mi++) {
 		for (xi = 0; xi < ARRAY_SIZE(mdl_xts); xi++) {
-			for (t = 0; t < MDL_TAGS; t++)
+			for (t = 0; t < MDL_TAGS; t++) {
 				bad += mdl_cable_run(&mdl_modes[mi], &mdl_xts[xi],
-						     t, v[t]);
+						     t, false, v[t]);
+				bad += mdl_cable_run(&mdl_modes[mi], &mdl_xts[xi],
+						     t, true, p[t]);
+			}
+			for (k = 0; k < MDL_NKEYS; k++)
+				mdl_expect_line(f, mdl_modes[mi].name,
+						mdl_xts[xi].name, k, v);
+			snprintf(name, sizeof(name), "%s-preempt",
+				 mdl_modes[mi].name);
 			for (k = 0; k < MDL_NKEYS; k++) {
 				same = true;
-				for (t = 1; t < MDL_TAGS; t++)
-					same &= v[t][k] == v[0][k];
-				fprintf(f, "%s %s %s ", mdl_modes[mi].name,
-					mdl_xts[xi].name, mdl_keys[k]);
-				for (t = 0; t < (same ? 1 : MDL_TAGS); t++)
-					fprintf(f, "%s%ld", t ? "," : "", v[t][k]);
-				fprintf(f, "\n");
+				for (t = 0; t < MDL_TAGS; t++)
+					same &= p[t][k] == v[t][k];
+				if (!same)
+					mdl_expect_line(f, name, mdl_xts[xi].name,
+							k, p);
 			}
 		}
 	}
@@ -679,9 +706,9 @@ static void mdl_check_docs(void)
 	unsigned int t;
 
 	for (t = 0; t < MDL_TAGS; t++) {
-		ok &= !mdl_cable_run(&mdl_modes[0], &mdl_xts[2], t, v);
+		ok &= !mdl_cable_run(&mdl_modes[0], &mdl_xts[2], t, false, v);
 		ok &= v[1] == 527 && v[9] == 1596;
-		ok &= !mdl_cable_run(&mdl_modes[0], &rd512, t, v);
+		ok &= !mdl_cable_run(&mdl_modes[0], &rd512, t, false, v);
 		ok &= v[1] == 527 && v[9] == 1081;
 	}
 	mdl_ok(ok, "512-byte frames: 527 handshakes, 1596 / 1081 host line ops (docs/protocol.md)");
