@@ -5,6 +5,7 @@
 #   make W=1             extra warnings;  make O=/dir  build in /dir (sources copied there)
 #   make KDIR=/path ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-
 #   make tools dtbs guest deploy check demo lint arm64 clean
+#   make bench-model     the cost model of real Pis, on the host (bench/README.md)
 #   make samples         the kernel's rpmsg_client_sample.c, unmodified, as a module (rpmsg tests)
 #   make compat          W=1 build of every module against linux 6.12 (arm, arm64)
 #   make check           THE test command: deps, kernel, strict build, QEMU, deploy, tests
@@ -274,6 +275,11 @@ demo:
 	else scripts/qemu.sh ssh /usr/local/share/pbus/tests/run-target.sh; fi; \
 	echo "demo: modules built in $(CHECK_O), guest booted, deployed and exercised (console: $(CHECK_RUN)/console.log)"
 
+# Cost model of real Pis (bench/README.md, issue 11): host only, a few seconds.
+.PHONY: bench-model
+bench-model:
+	+$(MAKE) -C bench model
+
 # Bus benchmark (bench/README.md): build into build/bench (or O=), boot or reuse the
 # QEMU guest of .cache/arm/run-bench (PBUS_RUN=), deploy, run bench/bus-bench.sh.
 .PHONY: bench
@@ -283,8 +289,9 @@ bench:
 
 # checkpatch --strict on every C file (generated *.mod.c skipped), then sparse (C=2) on an
 # out-of-tree copy in build/lint. Kernel code gets the full --strict. User-space C (host
-# tests, fuzzer, tools, target helpers, firmware) ignores PREFER_KERNEL_TYPES (stdint types
-# are right in user space and on the MCU), CAMELCASE (libFuzzer's entry point
+# tests, fuzzer, host benchmarks and the cost model, tools, target helpers, firmware)
+# ignores PREFER_KERNEL_TYPES (stdint types are right in user space and on the MCU),
+# CAMELCASE (libFuzzer's entry point
 # LLVMFuzzerTestOneInput has a fixed name) and PREFER_DEFINED_ATTRIBUTE_MACRO (__packed and
 # friends come from kernel headers). include/pbus_compat.h alone may compare
 # LINUX_VERSION_CODE (LINUX_VERSION_CODE, CONSTANT_COMPARISON: that is what a compat header
@@ -294,9 +301,9 @@ LINT_O		:= $(CURDIR)/build/lint
 CHECKPATCH	= $(SRC)/scripts/checkpatch.pl --strict --no-tree --quiet --show-types
 lint: kdir
 	@[ -x $(SRC)/scripts/checkpatch.pl ] || scripts/prepare-kernel.sh --arch arm
-	@rc=0; for f in $$(find drivers include tests tools firmware -name '*.[ch]' ! -name '*.mod.c' | sort); do \
+	@rc=0; for f in $$(find drivers include tests tools firmware bench -name '*.[ch]' ! -name '*.mod.c' | sort); do \
 		case $$f in \
-		tests/unit/*|tests/fuzz/*|tools/*|tests/target/*|firmware/*) \
+		tests/unit/*|tests/fuzz/*|tools/*|tests/target/*|firmware/*|bench/*) \
 			ign=--ignore=PREFER_KERNEL_TYPES,CAMELCASE,PREFER_DEFINED_ATTRIBUTE_MACRO ;; \
 		include/pbus_compat.h) \
 			ign=--ignore=LINUX_VERSION_CODE,CONSTANT_COMPARISON,MACRO_WITH_FLOW_CONTROL ;; \

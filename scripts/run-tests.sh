@@ -9,7 +9,8 @@ usage() {
 	cat <<USAGE
 usage: [TARGET=user@host [SSH_PORT=22]] $0 [--no-host] [--no-target]
   host:   make -C tests/unit check, make -C tests/fuzz check, make -C bench check (the
-          protocol fault campaign, short run) (when their Makefiles exist),
+          protocol fault campaign, short run, and the cost model's self-check) (when their
+          Makefiles exist),
           scripts/check-dts.sh, scripts/check-config.sh against the armmp kernel config,
           scripts/check-config-tree.sh (fragment + Pi defconfig of a source tree),
           scripts/dkms-check.sh (a real cross DKMS build of dkms.conf),
