@@ -73,6 +73,7 @@
 
 #include <pbus_compat.h>
 #include "pbus-internal.h"
+#include "pbus-xlog.h"
 #include "pbus_proto.h"
 
 #define PBUS_SLAVE_WINDOW_DEF	(256 * 1024)
@@ -176,6 +177,7 @@ struct pbus_slave_stats {
  * @release_work: releases the data lines after an idle timeout
  * @stats: counters, under @lock
  * @gpio_errors: failed GPIO operations
+ * @xlog: execution log of the window writes (debugfs exec_log, tests)
  * @dbg: debugfs directory
  */
 struct pbus_slave {
@@ -237,6 +239,7 @@ struct pbus_slave {
 
 	struct pbus_slave_stats stats;
 	atomic_t gpio_errors;
+	struct pbus_xlog xlog;
 	struct dentry *dbg;
 };
 
@@ -436,6 +439,7 @@ static int pbus_slave_be_write(void *ctx, u32 addr, const u8 *buf, u16 len)
 
 	if (pbus_slave_in_window(s, addr, len)) {
 		memcpy(s->window + addr, buf, len);
+		pbus_xlog_record(&s->xlog, addr, buf, len);
 		if (s->ops && s->ops->window_written)
 			s->ops->window_written(s->priv, addr, len);
 		return PBUS_ST_OK;
@@ -1302,6 +1306,7 @@ static void pbus_slave_debugfs_init(struct pbus_slave *s)
 			    &pbus_slave_raise_fops);
 	debugfs_create_u32("lie_window_size", 0600, s->dbg,
 			   &s->lie_window_size);
+	pbus_xlog_debugfs(&s->xlog, s->dbg);
 }
 
 /* ---------------------------------------------------------------------------
@@ -1523,6 +1528,7 @@ static int pbus_slave_probe(struct platform_device *pdev)
 		goto err_put;
 
 	ret = -ENOMEM;
+	pbus_xlog_init(&s->xlog);
 	s->window = kvzalloc(s->window_size, GFP_KERNEL);
 	if (!s->window)
 		goto err_put;
@@ -1549,6 +1555,7 @@ static int pbus_slave_probe(struct platform_device *pdev)
 
 err_debugfs:
 	debugfs_remove_recursive(s->dbg);
+	pbus_xlog_free(&s->xlog);
 	kfree(s->sm_buf);
 err_window:
 	kvfree(s->window);
@@ -1583,6 +1590,7 @@ static void pbus_slave_do_remove(struct platform_device *pdev)
 	if (s->irq_gpio)
 		gpiod_set_value_cansleep(s->irq_gpio, 0);
 
+	pbus_xlog_free(&s->xlog);
 	kfree(s->sm_buf);
 	kvfree(s->window);
 	s->sm_buf = NULL;

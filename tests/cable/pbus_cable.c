@@ -66,6 +66,12 @@
  * jitter_ns   u32: random extra delay 0..jitter_ns (at most 1 s).
  * vcd         read: the last 4096 level changes read by each side, as a
  *             Value Change Dump (1 ns timescale).
+ * chaos_every u32 N: a random fault on one in N transitions of lines 0..10
+ *             on average, of a class picked at random from chaos_classes
+ *             (the campaign of docs/test-cable.md). 0 (default) = off.
+ * chaos_classes u32 mask of enum pbus_cable_chaos (default: all).
+ * chaos_seed  u32: restarts the faults' random sequence.
+ * chaos       read: "<class> <injected>" lines; write "0": reset them.
  *
  * Module parameters: "multiple" (default 1): provide set_multiple and
  * get_multiple; with 0, gpiolib falls back to one call per line.
@@ -104,6 +110,9 @@
 #define PBUS_CABLE_NGPIO_MAX		32
 #define PBUS_CABLE_LINE_STROBE		9
 #define PBUS_CABLE_LINE_ACK		10
+#define PBUS_CABLE_LINE_IRQ		11
+#define PBUS_CABLE_LINE_RESET		12
+#define PBUS_CABLE_DATA_LINES		0xffu
 #define PBUS_CABLE_DELAY_MAX_US		1000
 #define PBUS_CABLE_VCD_ENTRIES		4096
 #define PBUS_CABLE_QUEUE_LEN		1024
@@ -158,6 +167,33 @@ static const char * const pbus_cable_stat_names[PBUS_CABLE_NR_STATS] = {
 	[PBUS_CABLE_ST_COALESCED] = "coalesced",
 };
 
+/*
+ * Fault classes of the chaos campaign, on one transition of lines 0..10
+ * (data, RW, STROBE, ACK) of either side.
+ */
+enum pbus_cable_chaos {
+	PBUS_CHAOS_FLIP,	/* the line inverted until its next transition */
+	PBUS_CHAOS_FLIP2,	/* two other data lines of the side inverted */
+	PBUS_CHAOS_BURST,	/* this and the side's next 1..7 inverted */
+	PBUS_CHAOS_GLITCH,	/* an extra pulse on the line right after it */
+	PBUS_CHAOS_DROP,	/* the transition never reaches the wire */
+	PBUS_CHAOS_LOST_EDGE,	/* side b gets no STROBE interrupt for it */
+	PBUS_CHAOS_STUCK,	/* the line stuck at its old level a while */
+	PBUS_CHAOS_RESET,	/* side b sees a RESET pulse, mid-frame */
+	PBUS_CHAOS_NR,
+};
+
+static const char * const pbus_cable_chaos_names[PBUS_CHAOS_NR] = {
+	[PBUS_CHAOS_FLIP] = "flip",
+	[PBUS_CHAOS_FLIP2] = "flip2",
+	[PBUS_CHAOS_BURST] = "burst",
+	[PBUS_CHAOS_GLITCH] = "glitch",
+	[PBUS_CHAOS_DROP] = "drop",
+	[PBUS_CHAOS_LOST_EDGE] = "lost_edge",
+	[PBUS_CHAOS_STUCK] = "stuck",
+	[PBUS_CHAOS_RESET] = "reset",
+};
+
 /* Line names of the pbus line map, same on both sides. */
 static const char * const pbus_cable_line_names[2][13] = {
 	{ "a.D0", "a.D1", "a.D2", "a.D3", "a.D4", "a.D5", "a.D6", "a.D7",
@@ -207,7 +243,7 @@ struct pbus_cable_knob {
 	u32 max;
 };
 
-#define PBUS_CABLE_NR_KNOBS	7
+#define PBUS_CABLE_NR_KNOBS	10
 
 /* A change of one side's outputs on its way to the other side. */
 struct pbus_cable_event {
@@ -240,6 +276,16 @@ struct pbus_cable {
 	u32 delay_ns;
 	u32 jitter_ns;
 	u32 rnd;		/* jitter generator state */
+	u32 chaos_every;
+	u32 chaos_classes;
+	u32 chaos_seed;		/* knob: copied to @chaos_rnd when written */
+	u32 chaos_rnd;		/* fault generator state */
+	u32 chaos_burst;	/* transitions of @chaos_burst_side to invert */
+	unsigned int chaos_burst_side;
+	u32 chaos_stuck_mask;	/* a line stuck by the campaign, if any */
+	u32 chaos_stuck_val;
+	u32 chaos_stuck_left;	/* transitions (any side) until released */
+	u64 chaos[PBUS_CHAOS_NR];	/* injected, per class */
 	struct hrtimer timer;	/* delivers the queue */
 	bool timer_armed;	/* queued or its callback runs: it rearms */
 	struct pbus_cable_event *q;
@@ -261,6 +307,7 @@ struct pbus_cable_events {
 	u32 pending[2];		/* hwirqs to deliver, per side */
 	unsigned int transitions;
 	unsigned int delay_us;
+	u32 pulse[2];		/* lines to pulse after delivery, per side */
 };
 
 static struct dentry *pbus_cable_dbg_root;
@@ -280,6 +327,8 @@ static u32 pbus_cable_levels(const struct pbus_cable *c, unsigned int s)
 	v = (me->rx_wire & me->rx_out) |
 	    (me->drive & me->dir_out & ~me->rx_out);
 	v = (v & ~c->stick_mask) | (c->stick_val & c->stick_mask);
+	v = (v & ~c->chaos_stuck_mask) |
+	    (c->chaos_stuck_val & c->chaos_stuck_mask);
 	return v & me->mask;
 }
 
@@ -349,6 +398,102 @@ static void pbus_cable_edges(struct pbus_cable *c, struct pbus_cable_events *ev)
 	}
 }
 
+static u32 pbus_cable_chaos_rand(struct pbus_cable *c)
+{
+	/* xorshift32, never seeded with 0 */
+	c->chaos_rnd ^= c->chaos_rnd << 13;
+	c->chaos_rnd ^= c->chaos_rnd >> 17;
+	c->chaos_rnd ^= c->chaos_rnd << 5;
+	return c->chaos_rnd;
+}
+
+/* @n-th set bit of @mask (n < hweight32(mask)). */
+static unsigned int pbus_cable_nth_bit(u32 mask, unsigned int n)
+{
+	unsigned long m = mask;
+	unsigned int b;
+
+	for_each_set_bit(b, &m, 32)
+		if (!n--)
+			break;
+	return b;
+}
+
+/*
+ * The chaos campaign on a transition of side @s on @line to @level: maybe
+ * a fault. Returns the fault's class, or PBUS_CHAOS_NR for none; *@level
+ * is what goes on the wire. Called with the lock held.
+ */
+static unsigned int pbus_cable_chaos(struct pbus_cable *c, unsigned int s,
+				     unsigned int line, bool *level,
+				     struct pbus_cable_events *ev)
+{
+	struct pbus_cable_side *sd = &c->side[s];
+	u32 bit = BIT(line), classes, others;
+	unsigned int cls;
+
+	if (c->chaos_stuck_left && !--c->chaos_stuck_left)
+		c->chaos_stuck_mask = 0;
+	if (c->chaos_burst && c->chaos_burst_side == s) {
+		c->chaos_burst--;
+		*level = !*level;
+		return PBUS_CHAOS_BURST;
+	}
+	classes = c->chaos_classes & (BIT(PBUS_CHAOS_NR) - 1);
+	if (!c->chaos_every || line > PBUS_CABLE_LINE_ACK || !classes ||
+	    pbus_cable_chaos_rand(c) % c->chaos_every)
+		return PBUS_CHAOS_NR;
+
+	cls = pbus_cable_nth_bit(classes, pbus_cable_chaos_rand(c) %
+					  hweight32(classes));
+	switch (cls) {
+	case PBUS_CHAOS_FLIP:
+		*level = !*level;
+		break;
+	case PBUS_CHAOS_FLIP2:
+		others = sd->dir_out & PBUS_CABLE_DATA_LINES & ~bit;
+		if (hweight32(others) < 2)
+			return PBUS_CHAOS_NR;
+		bit = BIT(pbus_cable_nth_bit(others, pbus_cable_chaos_rand(c) %
+						     hweight32(others)));
+		others &= ~bit;
+		bit |= BIT(pbus_cable_nth_bit(others, pbus_cable_chaos_rand(c) %
+						      hweight32(others)));
+		sd->wire ^= bit;
+		break;
+	case PBUS_CHAOS_BURST:
+		*level = !*level;
+		c->chaos_burst = 1 + pbus_cable_chaos_rand(c) % 7;
+		c->chaos_burst_side = s;
+		break;
+	case PBUS_CHAOS_GLITCH:
+		ev->pulse[s] |= bit;
+		break;
+	case PBUS_CHAOS_DROP:
+		break;
+	case PBUS_CHAOS_LOST_EDGE:
+		if (s != PBUS_CABLE_SIDE_A || line != PBUS_CABLE_LINE_STROBE)
+			return PBUS_CHAOS_NR;
+		c->drop_strobe_irq++;
+		break;
+	case PBUS_CHAOS_STUCK:
+		if (c->chaos_stuck_mask)
+			return PBUS_CHAOS_NR;
+		c->chaos_stuck_mask = bit;
+		c->chaos_stuck_val = sd->wire & bit;
+		c->chaos_stuck_left = 1 + pbus_cable_chaos_rand(c) % 64;
+		break;
+	case PBUS_CHAOS_RESET:
+		if (!(c->side[PBUS_CABLE_SIDE_A].dir_out &
+		      BIT(PBUS_CABLE_LINE_RESET)))
+			return PBUS_CHAOS_NR;
+		ev->pulse[PBUS_CABLE_SIDE_A] |= BIT(PBUS_CABLE_LINE_RESET);
+		break;
+	}
+	c->chaos[cls]++;
+	return cls;
+}
+
 /*
  * Side @s changes the level it drives on @line while driving it: apply the
  * fault injectors and put the result on the wire. @was_out tells whether
@@ -378,6 +523,19 @@ static void pbus_cable_transition(struct pbus_cable *c, unsigned int s,
 		c->flip_count = 0;
 		level = !level;
 		sd->stats[PBUS_CABLE_ST_FAULTS]++;
+	}
+
+	switch (pbus_cable_chaos(c, s, line, &level, ev)) {
+	case PBUS_CHAOS_NR:
+		break;
+	case PBUS_CHAOS_DROP:
+		sd->stats[PBUS_CABLE_ST_FAULTS]++;
+		if (!was_out)
+			sd->wire &= ~bit;
+		return;
+	default:
+		sd->stats[PBUS_CABLE_ST_FAULTS]++;
+		break;
 	}
 
 	if (level)
@@ -563,6 +721,37 @@ static enum hrtimer_restart pbus_cable_timer(struct hrtimer *t)
 	return HRTIMER_NORESTART;
 }
 
+/*
+ * The campaign's pulses: each line in @ev->pulse[s] is inverted on side
+ * s's wire and restored, each step delivered on its own (an extra edge
+ * pair the other side may see, or a RESET assertion).
+ */
+static void pbus_cable_pulses(struct pbus_cable *c,
+			      const struct pbus_cable_events *done)
+{
+	struct pbus_cable_events ev;
+	unsigned long flags;
+	unsigned int s, i;
+
+	for (s = 0; s < 2; s++) {
+		if (!done->pulse[s])
+			continue;
+		for (i = 0; i < 2; i++) {
+			memset(&ev, 0, sizeof(ev));
+			raw_spin_lock_irqsave(&c->lock, flags);
+			if (c->dead) {
+				raw_spin_unlock_irqrestore(&c->lock, flags);
+				return;
+			}
+			c->side[s].wire ^= done->pulse[s];
+			pbus_cable_send(c, !s);
+			pbus_cable_edges(c, &ev);
+			raw_spin_unlock_irqrestore(&c->lock, flags);
+			pbus_cable_deliver(c, &ev);
+		}
+	}
+}
+
 /* Apply a change of side @sd's lines under the lock, then deliver. */
 static void pbus_cable_change(struct pbus_cable_side *sd,
 			      enum pbus_cable_stat st, u32 dmask, u32 drive,
@@ -584,6 +773,8 @@ static void pbus_cable_change(struct pbus_cable_side *sd,
 	raw_spin_unlock_irqrestore(&c->lock, flags);
 
 	pbus_cable_deliver(c, &ev);
+	if (ev.pulse[0] | ev.pulse[1])
+		pbus_cable_pulses(c, &ev);
 }
 
 static int pbus_cable_get(struct gpio_chip *gc, unsigned int offset)
@@ -919,6 +1110,56 @@ static int pbus_cable_contention_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(pbus_cable_contention);
 
+static int pbus_cable_chaos_show(struct seq_file *m, void *unused)
+{
+	struct pbus_cable *c = m->private;
+	u64 cnt[PBUS_CHAOS_NR];
+	unsigned long flags;
+	unsigned int i;
+
+	raw_spin_lock_irqsave(&c->lock, flags);
+	memcpy(cnt, c->chaos, sizeof(cnt));
+	raw_spin_unlock_irqrestore(&c->lock, flags);
+
+	for (i = 0; i < PBUS_CHAOS_NR; i++)
+		seq_printf(m, "%s %llu\n", pbus_cable_chaos_names[i], cnt[i]);
+	return 0;
+}
+
+static int pbus_cable_chaos_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, pbus_cable_chaos_show, inode->i_private);
+}
+
+static ssize_t pbus_cable_chaos_write(struct file *file,
+				      const char __user *ubuf, size_t len,
+				      loff_t *ppos)
+{
+	struct pbus_cable *c = file_inode(file)->i_private;
+	unsigned long flags;
+	unsigned int val;
+	int ret;
+
+	ret = kstrtouint_from_user(ubuf, len, 0, &val);
+	if (ret)
+		return ret;
+	if (val)
+		return -EINVAL;
+	raw_spin_lock_irqsave(&c->lock, flags);
+	memset(c->chaos, 0, sizeof(c->chaos));
+	raw_spin_unlock_irqrestore(&c->lock, flags);
+	return len;
+}
+
+static const struct file_operations pbus_cable_chaos_fops = {
+	.owner		= THIS_MODULE,
+	.open		= pbus_cable_chaos_open,
+	.read		= seq_read,
+	.write		= pbus_cable_chaos_write,
+	.llseek		= seq_lseek,
+	.release	= single_release,
+};
+
 static const struct file_operations pbus_cable_stats_fops = {
 	.owner		= THIS_MODULE,
 	.open		= pbus_cable_stats_open,
@@ -1121,6 +1362,14 @@ static int pbus_cable_knob_set(void *data, u64 val)
 	*k->val = val;
 	/* Any knob change restarts the flip_every count. */
 	k->cable->flip_count = 0;
+	if (k->val == &k->cable->chaos_seed)
+		k->cable->chaos_rnd = val ?: 1;
+	/* Off: nothing of the campaign stays behind. */
+	if (!k->cable->chaos_every) {
+		k->cable->chaos_burst = 0;
+		k->cable->chaos_stuck_mask = 0;
+		k->cable->chaos_stuck_left = 0;
+	}
 	raw_spin_unlock_irqrestore(&k->cable->lock, flags);
 	return 0;
 }
@@ -1153,6 +1402,12 @@ static int pbus_cable_debugfs_init(struct pbus_cable *c)
 		  PBUS_CABLE_DELAY_NS_MAX },
 		{ "jitter_ns", offsetof(struct pbus_cable, jitter_ns),
 		  PBUS_CABLE_DELAY_NS_MAX },
+		{ "chaos_every", offsetof(struct pbus_cable, chaos_every),
+		  U32_MAX },
+		{ "chaos_classes", offsetof(struct pbus_cable, chaos_classes),
+		  BIT(PBUS_CHAOS_NR) - 1 },
+		{ "chaos_seed", offsetof(struct pbus_cable, chaos_seed),
+		  U32_MAX },
 	};
 	unsigned int i;
 
@@ -1162,6 +1417,7 @@ static int pbus_cable_debugfs_init(struct pbus_cable *c)
 	debugfs_create_file("vcd", 0400, c->dbg, c, &pbus_cable_vcd_fops);
 	debugfs_create_file("contention", 0400, c->dbg, c,
 			    &pbus_cable_contention_fops);
+	debugfs_create_file("chaos", 0600, c->dbg, c, &pbus_cable_chaos_fops);
 	for (i = 0; i < ARRAY_SIZE(knobs); i++) {
 		struct pbus_cable_knob *k = &c->knobs[i];
 
@@ -1292,6 +1548,9 @@ static int pbus_cable_probe(struct platform_device *pdev)
 	c->delay_ns = min(delay_ns, PBUS_CABLE_DELAY_NS_MAX);
 	c->jitter_ns = min(jitter_ns, PBUS_CABLE_DELAY_NS_MAX);
 	c->rnd = 0x9e3779b9;
+	c->chaos_classes = BIT(PBUS_CHAOS_NR) - 1;
+	c->chaos_seed = 0x2545f491;
+	c->chaos_rnd = c->chaos_seed;
 	hrtimer_init(&c->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
 	c->timer.function = pbus_cable_timer;
 	c->q = devm_kcalloc(dev, PBUS_CABLE_QUEUE_LEN, sizeof(*c->q),
