@@ -12,7 +12,7 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 export PBUS_RUN=${PBUS_RUN:-$TOP/.cache/arm/run-campaign}
 OPS=${CAMPAIGN_OPS:-10000}
 MIX=${CAMPAIGN_MIX:-20000}
-EVERY=${CAMPAIGN_EVERY:-300}
+EVERY=${CAMPAIGN_EVERY:-2000}
 case "$OPS$MIX$EVERY" in *[!0-9]*) echo "$0: CAMPAIGN_* must be numbers" >&2; exit 2 ;; esac
 if ! "$TOP/scripts/qemu.sh" status >/dev/null 2>&1; then
 	"$TOP/scripts/qemu.sh" start

@@ -87,6 +87,7 @@
 
 #include <pbus_compat.h>
 
+#include "pbus_regs.h"
 #include "pbus_remote.h"
 
 #define PBUS_RP_CRC_CHUNK	SZ_4K
@@ -939,7 +940,7 @@ static int pbus_rp_probe(struct platform_device *pdev)
 		return ret;
 
 	size = pbus_slave_window_size(rp->slave);
-	if (!size || size > PBUS_REMOTE_REG_BASE)
+	if (!size || size > PBUS_REG_BASE)
 		return dev_err_probe(dev, -ENODEV, "bad window size %zu\n",
 				     size);
 	rp->window_size = size;

@@ -376,7 +376,7 @@ static int pbus_rproc_prepare(struct rproc *rproc)
 		return ret;
 	}
 	/* the control block and the mailboxes are the kernel's too */
-	ret = pbus_reserve(priv->bus, PBUS_REMOTE_REG_BASE, PBUS_RPROC_REGS_LEN,
+	ret = pbus_reserve(priv->bus, PBUS_REG_BASE, PBUS_RPROC_REGS_LEN,
 			   "remoteproc");
 	if (ret) {
 		pbus_unreserve(priv->bus, 0, priv->window);
@@ -400,7 +400,7 @@ static int pbus_rproc_unprepare(struct rproc *rproc)
 	struct pbus_rproc *priv = rproc->priv;
 
 	if (priv->reserved) {
-		pbus_unreserve(priv->bus, PBUS_REMOTE_REG_BASE,
+		pbus_unreserve(priv->bus, PBUS_REG_BASE,
 			       PBUS_RPROC_REGS_LEN);
 		pbus_unreserve(priv->bus, 0, priv->reserved);
 		priv->reserved = 0;

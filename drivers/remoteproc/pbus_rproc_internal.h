@@ -18,18 +18,19 @@
 #include <linux/pbus-remote.h>
 
 #include "pbus_compat.h"
+#include "pbus_regs.h"
 
 struct elf32_phdr;
 struct elf32_shdr;
 struct firmware;
 
 /* Control block of the remote (include/linux/pbus-remote.h). */
-#define PBUS_RPROC_REG(off)	(PBUS_REMOTE_REG_BASE + PBUS_REMOTE_REG_USER + (off))
+#define PBUS_RPROC_REG(off)	(PBUS_REG_BASE + PBUS_REG_USER + (off))
 /* Core registers of the slave end (PBUS_REG_IRQ_* of the protocol core). */
-#define PBUS_RPROC_IRQ_STATUS	(PBUS_REMOTE_REG_BASE + 0x10)
-#define PBUS_RPROC_IRQ_ENABLE	(PBUS_REMOTE_REG_BASE + 0x14)
+#define PBUS_RPROC_IRQ_STATUS	(PBUS_REG_BASE + PBUS_REG_IRQ_STATUS)
+#define PBUS_RPROC_IRQ_ENABLE	(PBUS_REG_BASE + PBUS_REG_IRQ_ENABLE)
 /* Every register of the remote, reserved with the window while it runs. */
-#define PBUS_RPROC_REGS_LEN	((u32)(SZ_4G - PBUS_REMOTE_REG_BASE))
+#define PBUS_RPROC_REGS_LEN	((u32)(SZ_4G - PBUS_REG_BASE))
 #define PBUS_RPROC_IRQ_MASK	(PBUS_RP_IRQ_VRING | PBUS_RP_IRQ_READY | \
 				 PBUS_RP_IRQ_CRASH)
 

@@ -28,6 +28,7 @@
 #include <linux/pbus.h>
 #include <linux/pbus-remote.h>
 
+#include "pbus_regs.h"
 #include "pbus_rpmsg_ept.h"
 
 struct dentry;
@@ -85,7 +86,7 @@ void pbus_rpmsg_vq_put(struct pbus_rpmsg_vq *vq, u16 head, u32 len);
 bool pbus_rpmsg_vq_publish(struct pbus_rpmsg_vq *vq);
 u16 pbus_rpmsg_vq_avail_idx(struct pbus_rpmsg_vq *vq);
 
-#define PBUS_RPMSG_REG(off)	(PBUS_REMOTE_REG_BASE + PBUS_REMOTE_REG_USER + (off))
+#define PBUS_RPMSG_REG(off)	(PBUS_REG_BASE + PBUS_REG_USER + (off))
 
 #define PBUS_RPMSG_MAX_CHANS	16	/* static channels per remote */
 #define PBUS_RPMSG_NS_MAX	256	/* highest ns_max_channels */

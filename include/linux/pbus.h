@@ -16,11 +16,6 @@ struct device;
 struct pbus;
 struct pbus_slave;
 
-/* Addresses in the remote's space, shared with the portable core. */
-#define PBUS_REMOTE_REG_BASE	0xffff0000u
-#define PBUS_REMOTE_REG_USER	0x100	/* first register of the slave's user */
-#define PBUS_REMOTE_REG_END	0x1000
-
 /**
  * typedef pbus_irq_handler_t - handler for the remote's IRQ line
  * @bus: the bus whose remote raised IRQ
@@ -54,7 +49,7 @@ void pbus_unreserve(struct pbus *bus, u32 addr, u32 len);
 
 /**
  * struct pbus_slave_ops - hooks of the slave end's user
- * @reg_read: read user register @off (from PBUS_REMOTE_REG_USER); atomic
+ * @reg_read: read user register @off (from PBUS_REG_USER, pbus_regs.h); atomic
  *	context; return 0 or -EINVAL for an unknown register
  * @reg_write: write user register @off; atomic context; return 0, -EINVAL
  *	for an unknown register or -EPERM for a read-only one
