@@ -71,7 +71,10 @@ judge() {
 	fi
 	det=$(( $(kv "$f" crc_errors) + $(kv "$f" status_errors) + $(kv "$f" timeouts) ))
 	fail=$(( $(kv "$f" writes_failed) + $(kv "$f" writes_short) + $(kv "$f" reads_failed) ))
-	diag "$1: injected $inj, detected $det, retries $(kv "$f" retries), resyncs $(kv "$f" resyncs), failed to the caller $fail, frames $(kv "$f" frames), $(kv "$f" seconds) s"
+	diag "$(printf '%-9s injected %6s detected %6s retries %6s resyncs %6s failed %5s undetected %s double %s lost %s frames %7s %6s s' \
+		"$1" "$inj" "$det" "$(kv "$f" retries)" "$(kv "$f" resyncs)" "$fail" \
+		"$(kv "$f" undetected)" "$(kv "$f" double_exec)" "$(kv "$f" lost)" \
+		"$(kv "$f" frames)" "$(kv "$f" seconds)")"
 	[ "${inj:-0}" -gt 0 ] && ok "$1: faults injected ($inj)" || not_ok "$1: no fault injected"
 	if [ "$(cat "$f.rc")" = 0 ]; then
 		ok "$1: no undetected corruption, double execution or lost write ($(kv "$f" records) executions logged)"
