@@ -71,7 +71,7 @@
  *             (the campaign of docs/test-cable.md). 0 (default) = off.
  * chaos_classes u32 mask of enum pbus_cable_chaos (default: all).
  * chaos_seed  u32: restarts the faults' random sequence.
- * chaos       read: "<class> <injected>" lines; write "0": reset them.
+ * stats also has "chaos.<class> <injected>" lines, one per class.
  *
  * Module parameters: "multiple" (default 1): provide set_multiple and
  * get_multiple; with 0, gpiolib falls back to one call per line.
@@ -1043,18 +1043,23 @@ static int pbus_cable_stats_show(struct seq_file *m, void *unused)
 {
 	struct pbus_cable *c = m->private;
 	u64 stats[2][PBUS_CABLE_NR_STATS];
+	u64 chaos[PBUS_CHAOS_NR];
 	unsigned long flags;
 	unsigned int s, i;
 
 	raw_spin_lock_irqsave(&c->lock, flags);
 	for (s = 0; s < 2; s++)
 		memcpy(stats[s], c->side[s].stats, sizeof(stats[s]));
+	memcpy(chaos, c->chaos, sizeof(chaos));
 	raw_spin_unlock_irqrestore(&c->lock, flags);
 
 	for (s = 0; s < 2; s++)
 		for (i = 0; i < PBUS_CABLE_NR_STATS; i++)
 			seq_printf(m, "%c.%s %llu\n", 'a' + s,
 				   pbus_cable_stat_names[i], stats[s][i]);
+	for (i = 0; i < PBUS_CHAOS_NR; i++)
+		seq_printf(m, "chaos.%s %llu\n", pbus_cable_chaos_names[i],
+			   chaos[i]);
 	return 0;
 }
 
@@ -1086,6 +1091,7 @@ static ssize_t pbus_cable_stats_write(struct file *file,
 	c->vcd_len = 0;
 	c->vcd_head = 0;
 	c->flip_count = 0;
+	memset(c->chaos, 0, sizeof(c->chaos));
 	memset(c->contention, 0, sizeof(c->contention));
 	raw_spin_unlock_irqrestore(&c->lock, flags);
 
@@ -1109,56 +1115,6 @@ static int pbus_cable_contention_show(struct seq_file *m, void *unused)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(pbus_cable_contention);
-
-static int pbus_cable_chaos_show(struct seq_file *m, void *unused)
-{
-	struct pbus_cable *c = m->private;
-	u64 cnt[PBUS_CHAOS_NR];
-	unsigned long flags;
-	unsigned int i;
-
-	raw_spin_lock_irqsave(&c->lock, flags);
-	memcpy(cnt, c->chaos, sizeof(cnt));
-	raw_spin_unlock_irqrestore(&c->lock, flags);
-
-	for (i = 0; i < PBUS_CHAOS_NR; i++)
-		seq_printf(m, "%s %llu\n", pbus_cable_chaos_names[i], cnt[i]);
-	return 0;
-}
-
-static int pbus_cable_chaos_open(struct inode *inode, struct file *file)
-{
-	return single_open(file, pbus_cable_chaos_show, inode->i_private);
-}
-
-static ssize_t pbus_cable_chaos_write(struct file *file,
-				      const char __user *ubuf, size_t len,
-				      loff_t *ppos)
-{
-	struct pbus_cable *c = file_inode(file)->i_private;
-	unsigned long flags;
-	unsigned int val;
-	int ret;
-
-	ret = kstrtouint_from_user(ubuf, len, 0, &val);
-	if (ret)
-		return ret;
-	if (val)
-		return -EINVAL;
-	raw_spin_lock_irqsave(&c->lock, flags);
-	memset(c->chaos, 0, sizeof(c->chaos));
-	raw_spin_unlock_irqrestore(&c->lock, flags);
-	return len;
-}
-
-static const struct file_operations pbus_cable_chaos_fops = {
-	.owner		= THIS_MODULE,
-	.open		= pbus_cable_chaos_open,
-	.read		= seq_read,
-	.write		= pbus_cable_chaos_write,
-	.llseek		= seq_lseek,
-	.release	= single_release,
-};
 
 static const struct file_operations pbus_cable_stats_fops = {
 	.owner		= THIS_MODULE,
@@ -1417,7 +1373,6 @@ static int pbus_cable_debugfs_init(struct pbus_cable *c)
 	debugfs_create_file("vcd", 0400, c->dbg, c, &pbus_cable_vcd_fops);
 	debugfs_create_file("contention", 0400, c->dbg, c,
 			    &pbus_cable_contention_fops);
-	debugfs_create_file("chaos", 0600, c->dbg, c, &pbus_cable_chaos_fops);
 	for (i = 0; i < ARRAY_SIZE(knobs); i++) {
 		struct pbus_cable_knob *k = &c->knobs[i];
 

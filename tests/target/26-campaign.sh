@@ -49,14 +49,14 @@ kv() { sed -n "s/^$2 //p" "$1"; }
 
 # phase NAME MASK OPS: one run; its report in $T/NAME
 phase() {
-	echo 0 > "$CBL/chaos"
+	echo 0 > "$CBL/stats"
 	echo "$2" > "$CBL/chaos_classes"
 	echo "$SEED" > "$CBL/chaos_seed"
 	"$CAMP" -d "$DEV" -n "$3" -r 16384 -m 256 -s "$SEED" -x "$SLV/exec_log" \
 		-C "$CBL" -e "$EVERY" > "$T/$1" 2> "$T/$1.err"
 	echo $? > "$T/$1.rc"
 	echo 0 > "$CBL/drop_strobe_irq"
-	cp "$CBL/chaos" "$T/$1.chaos"
+	sed -n "s/^chaos\\.//p" "$CBL/stats" > "$T/$1.chaos"
 	SEED=$((SEED + 1))
 }
 
