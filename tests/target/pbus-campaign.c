@@ -45,6 +45,7 @@
 #define WORD_IDX_BITS	8
 #define MAX_WORDS	256u	/* words per write (1 KiB): WORD_IDX_BITS */
 #define REC_BYTES	12
+#define XLOG_MAX	1048576ul	/* PBUS_XLOG_MAX */
 
 enum wstate { W_SURE, W_EITHER, W_ANY };
 
@@ -277,7 +278,7 @@ int main(int argc, char **argv)
 {
 	const char *dev = "/dev/pbus/pbus0", *xlog = NULL, *cable = NULL;
 	const char *every = "0";
-	unsigned long ops = 10000, op;
+	unsigned long ops = 10000, op, cap;
 	uint32_t region = 65536, maxlen = 256, wpct = 70, words, i;
 	struct pbus_ioc_stats s0, s1;
 	struct pbus_ioc_range range;
@@ -355,7 +356,9 @@ int main(int argc, char **argv)
 	memset(&st, 0, sizeof(st));
 
 	if (xlog) {
-		snprintf(val, sizeof(val), "%lu", ops * (maxlen / 4) + 16);
+		/* a frame per word at most; the kernel's cap (pbus-xlog.h) */
+		cap = ops * (maxlen / 4) + 16;
+		snprintf(val, sizeof(val), "%lu", cap < XLOG_MAX ? cap : XLOG_MAX);
 		if (write_file(xlog, val)) {
 			perror(xlog);
 			return 2;
