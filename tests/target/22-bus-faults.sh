@@ -330,7 +330,9 @@ check_region "a)-c) faults off, whole region"
 echo "$E_DELAY_NS" > "$CBL/delay_ns"
 head -c 65536 /dev/urandom > "$T/long"
 dmesg_since > "$T/dmesg0"
-pc load 0 "$T/long" 2>"$T/err.long" &
+# pbusctl itself in the background, not the function pc: $! must be the
+# writer (a subshell killed would leave it running with its claim)
+"$PBUSCTL" -d "$DEV" load 0 "$T/long" 2>"$T/err.long" &
 lp=$!
 sleep 1
 if kill -0 "$lp" 2>/dev/null; then
