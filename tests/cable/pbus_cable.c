@@ -484,8 +484,14 @@ static unsigned int pbus_cable_chaos(struct pbus_cable *c, unsigned int s,
 		c->chaos_stuck_left = 1 + pbus_cable_chaos_rand(c) % 64;
 		break;
 	case PBUS_CHAOS_RESET:
-		if (!(c->side[PBUS_CABLE_SIDE_A].dir_out &
-		      BIT(PBUS_CABLE_LINE_RESET)))
+		/*
+		 * Side a's line, pulsed in side a's call: delivering it in a
+		 * call of side b would run b's RESET handler inside b's own
+		 * GPIO call, which no pin controller does (b may hold the
+		 * lock that handler takes).
+		 */
+		if (s != PBUS_CABLE_SIDE_A ||
+		    !(sd->dir_out & BIT(PBUS_CABLE_LINE_RESET)))
 			return PBUS_CHAOS_NR;
 		ev->pulse[PBUS_CABLE_SIDE_A] |= BIT(PBUS_CABLE_LINE_RESET);
 		break;

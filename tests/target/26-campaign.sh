@@ -9,8 +9,8 @@
 # no double execution, no write reported done that never ran; with faults
 # off the region reads back as the reference says. TAP output.
 #
-# Env: PBUS_CAMPAIGN_OPS (operations per class, default 500 scaled),
-# PBUS_CAMPAIGN_MIX (operations of the mixed phase, default 2000 scaled),
+# Env: PBUS_CAMPAIGN_OPS (operations per class, default 1500 scaled),
+# PBUS_CAMPAIGN_MIX (operations of the mixed phase, default 6000 scaled),
 # PBUS_CAMPAIGN_EVERY (default 2000), PBUS_CAMPAIGN_SEED (default: random).
 
 # shellcheck source=tests/target/lib.sh
@@ -18,8 +18,8 @@
 # shellcheck source=tests/target/cable-lib.sh
 . "$(dirname "$0")/cable-lib.sh"
 
-OPS=${PBUS_CAMPAIGN_OPS:-$(scaled 500)}
-MIX=${PBUS_CAMPAIGN_MIX:-$(scaled 2000)}
+OPS=${PBUS_CAMPAIGN_OPS:-$(scaled 1500)}
+MIX=${PBUS_CAMPAIGN_MIX:-$(scaled 6000)}
 EVERY=${PBUS_CAMPAIGN_EVERY:-2000}
 SEED=${PBUS_CAMPAIGN_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
 CAMP=$(find_tool pbus-campaign)
