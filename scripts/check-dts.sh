@@ -341,7 +341,7 @@ check "bindings: numeric limits equal the drivers' probe checks" "$PY" - "$ROOT"
 import os, re, sys, yaml
 root = sys.argv[1]
 src = ["drivers/pbus/pbus-master.c", "drivers/pbus/pbus-slave.c",
-       "drivers/pbus/proto/pbus_proto.h"]
+       "drivers/pbus/proto/pbus_proto.h", "include/linux/pbus-regs.h"]
 defs = {}
 for f in src:
     for m in re.finditer(r"^#define\s+(PBUS_\w+)\s+(.+?)\s*(?:/\*.*)?$",

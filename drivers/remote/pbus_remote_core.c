@@ -75,6 +75,7 @@
 #include <linux/mutex.h>
 #include <linux/pbus.h>
 #include <linux/pbus-remote.h>
+#include <linux/pbus-regs.h>
 #include <linux/platform_device.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
@@ -87,7 +88,6 @@
 
 #include <pbus_compat.h>
 
-#include "pbus_regs.h"
 #include "pbus_remote.h"
 
 #define PBUS_RP_CRC_CHUNK	SZ_4K

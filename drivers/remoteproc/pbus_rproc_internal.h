@@ -17,8 +17,9 @@
 #include <linux/pbus.h>
 #include <linux/pbus-remote.h>
 
+#include <linux/pbus-regs.h>
+
 #include "pbus_compat.h"
-#include "pbus_regs.h"
 
 struct elf32_phdr;
 struct elf32_shdr;

@@ -27,8 +27,8 @@
 
 #include <linux/pbus.h>
 #include <linux/pbus-remote.h>
+#include <linux/pbus-regs.h>
 
-#include "pbus_regs.h"
 #include "pbus_rpmsg_ept.h"
 
 struct dentry;

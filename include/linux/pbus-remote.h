@@ -5,7 +5,7 @@
  * The remote processor (pbus_remote.ko on a second Pi, or an MCU) serves
  * these registers through the slave end's user register range; the host's
  * remoteproc driver (pbus_rproc.ko) drives them through the master end.
- * Offsets are relative to PBUS_REG_BASE + PBUS_REG_USER (pbus_regs.h);
+ * Offsets are relative to PBUS_REG_BASE + PBUS_REG_USER (pbus-regs.h);
  * every register is a 32-bit little-endian word.
  */
 #ifndef _LINUX_PBUS_REMOTE_H

@@ -49,7 +49,7 @@ void pbus_unreserve(struct pbus *bus, u32 addr, u32 len);
 
 /**
  * struct pbus_slave_ops - hooks of the slave end's user
- * @reg_read: read user register @off (from PBUS_REG_USER, pbus_regs.h); atomic
+ * @reg_read: read user register @off (from PBUS_REG_USER, pbus-regs.h); atomic
  *	context; return 0 or -EINVAL for an unknown register
  * @reg_write: write user register @off; atomic context; return 0, -EINVAL
  *	for an unknown register or -EPERM for a read-only one

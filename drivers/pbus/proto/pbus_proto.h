@@ -11,7 +11,7 @@
 #define PBUS_PROTO_H
 
 #include "pbus_types.h"
-#include "pbus_regs.h"
+#include <linux/pbus-regs.h>
 
 #define PBUS_PROTO_VERSION	2
 

@@ -3,10 +3,11 @@
  * pbus register map: where the slave end's registers sit in the remote's
  * 32-bit address space. Plain constants, portable C: the one definition for
  * the protocol core, both ends, the kernel's bus users and an MCU port
- * (docs/protocol.md, "Registers").
+ * (docs/protocol.md, "Registers"). In include/ so that a user of the bus API
+ * builds with the API's headers alone (scripts/check-extra-symbols.sh).
  */
-#ifndef PBUS_REGS_H
-#define PBUS_REGS_H
+#ifndef _LINUX_PBUS_REGS_H
+#define _LINUX_PBUS_REGS_H
 
 /* Slave address map: memory window from 0, core registers at the top. */
 #define PBUS_REG_BASE		0xffff0000u
@@ -24,4 +25,4 @@
 #define PBUS_REG_END		0x1000
 #define PBUS_MAGIC		0x53554250u	/* "PBUS" little-endian */
 
-#endif /* PBUS_REGS_H */
+#endif /* _LINUX_PBUS_REGS_H */
