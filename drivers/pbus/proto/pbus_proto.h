@@ -76,7 +76,6 @@ enum pbus_status {
 /* Returns the code, or -1 if the byte is not a valid status encoding. */
 int pbus_status_decode(u8 byte);
 
-
 /* Raw CRC-32C update; a frame's CRC is pbus_crc(). */
 u32 pbus_crc32c(u32 crc, const u8 *buf, size_t len);
 /* CRC-32C of @len bytes continuing @crc (start: PBUS_CRC_INIT), no xorout. */
