@@ -16,6 +16,12 @@ PAR=/sys/module/pbus_cable/parameters
 T=$(mktemp -d /tmp/pbus-async.XXXXXX) || exit 1
 trap 'rm -rf "$T"' EXIT
 
+# shellcheck disable=SC2317 # run by wait_for
+# The link right after a probe is not reliable yet (a transfer in the first
+# ~200 ms may fail: "remote lost", the open probe-time defect in the notes):
+# one MAGIC read that succeeds first.
+link_up() { pc peek 0xffff0000 4 >/dev/null 2>&1 && pc info 2>/dev/null | grep -q '^link_up 1'; }
+
 traffic() {
 	head -c 32768 /dev/urandom > "$T/w"
 	pc load 0 "$T/w" && pc dump 0 32768 "$T/r" && cmp -s "$T/w" "$T/r"
@@ -53,7 +59,7 @@ echo "$(cat "$PAR/jitter_ns")" > "$CBL/jitter_ns"
 
 # The bus over the asynchronous cable.
 load_modules pbus || skip_all "cannot load pbus"
-wait_for 5 test -c "$DEV"
+wait_for 5 test -c "$DEV" && wait_for 5 link_up
 echo 0 > "$CBL/stats"
 pc stats --reset >/dev/null 2>&1
 assert_cmd "async: 32 KiB written and read back" traffic
@@ -72,7 +78,7 @@ load_modules pbus_cable || skip_all "cannot reload pbus_cable"
 rmmod pbus_cable
 T_LOADED=
 modprobe pbus_cable delay_ns=0 && modprobe pbus && T_LOADED="pbus pbus_cable"
-wait_for 5 test -c "$DEV"
+wait_for 5 test -c "$DEV" && wait_for 5 link_up
 echo 0 > "$CBL/stats"
 assert_cmd "sync: 32 KiB written and read back" traffic
 assert_eq "sync: nothing through the timer" "0 0" "$(cstat a.delivered) $(cstat b.delivered)"
