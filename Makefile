@@ -192,6 +192,9 @@ CHECK_DEBUG_SCALE	:= 10
 # need dts/qemu/ and the virt guest), stop. make check runs it; only these tests, because
 # the emulated board is several times slower than virt (a rmmod takes seconds).
 RPI_TESTS	:= 00-env 05-doctor 70-raspi2b
+# The emulated dwc2 USB host (the board's only network) warns in its queue code now and
+# then: QEMU's, not a report about the suite (tests/target/lib.sh ignores it too).
+RPI_NOT_OURS	:= drivers/usb/dwc2/hcd_queue\.c
 RPI_RUN		:= $(CURDIR)/.cache/arm/run-raspi2b
 check-raspi2b:
 	scripts/install-deps.sh
@@ -202,7 +205,8 @@ check-raspi2b:
 	scripts/qemu.sh stop >/dev/null; scripts/qemu.sh start --machine raspi2b; \
 	BUILD=$(CHECK_O) scripts/deploy.sh; rc=0; \
 	for t in $(RPI_TESTS); do scripts/qemu.sh ssh /usr/local/share/pbus/tests/run-target.sh $$t || rc=1; done; \
-	! scripts/qemu.sh ssh dmesg | grep -E 'Oops|WARNING:|BUG:|possible circular locking|Unable to handle' || rc=1; \
+	! scripts/qemu.sh ssh dmesg | grep -vE '$(RPI_NOT_OURS)' | \
+		grep -E 'Oops|WARNING:|BUG:|possible circular locking|Unable to handle' || rc=1; \
 	[ $$rc = 0 ] && echo "check-raspi2b: $(RPI_TESTS) passed, kernel log clean" || \
 		{ echo "check-raspi2b: FAILED (console: $(RPI_RUN)/console.log)" >&2; exit 1; }
 

@@ -100,7 +100,11 @@ dmesg_mark() {
 dmesg_since() { dmesg | sed -n "/$T_MARK/,\$p" | sed 1d; }
 
 # dmesg_clean: ok when no oops/warning appeared since dmesg_mark
+# QEMU raspi2b's emulated dwc2 USB host (its only network) warns in dwc2's
+# queue code now and then: the emulator's, not a report about this suite.
+T_NOT_OURS='drivers/usb/dwc2/hcd_queue\.c'
 dmesg_clean() {
-	bad=$(dmesg_since | grep -E 'Oops|WARNING:|BUG:|possible circular locking|Unable to handle' | head -3)
+	bad=$(dmesg_since | grep -vE "$T_NOT_OURS" |
+		grep -E 'Oops|WARNING:|BUG:|possible circular locking|Unable to handle' | head -3)
 	if [ -z "$bad" ]; then ok "${1:-kernel log clean}"; else not_ok "${1:-kernel log clean}: $bad"; fi
 }
