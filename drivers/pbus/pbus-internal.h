@@ -7,6 +7,7 @@
 #define _PBUS_INTERNAL_H
 
 #include <linux/kref.h>
+#include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/platform_device.h>
@@ -92,6 +93,8 @@ struct pbus_xstats {
  * @window_size: remote's PBUS_REG_WINDOW_SIZE, at most PBUS_REG_BASE
  * @window_clamped: a larger one was reported (and logged) once
  * @link_rs: ratelimit of the link's messages (losses, bad parameters)
+ * @link_patience: a resync keeps trying until then: PBUS_LINK_PATIENCE_MS
+ *	after a frame, resync or link-up last worked (longer from the probe)
  * @scratch: buffer for pbus_master_read()
  * @stats: counters, under @lock
  * @xstats: more counters, debugfs only, under @lock
@@ -154,6 +157,7 @@ struct pbus {
 	u32 window_size;
 	bool window_clamped;
 	struct ratelimit_state link_rs;
+	ktime_t link_patience;
 	u8 *scratch;
 
 	struct pbus_ioc_stats stats;

@@ -47,11 +47,20 @@
 #define PBUS_RETRIES_MAX	100
 /* Link losses and link-up complaints logged per minute (flapping links). */
 #define PBUS_LINK_LOG_BURST	5
-/* Above the remote's default idle timeout (100 ms): see the probe. */
-#define PBUS_PROBE_SETTLE_MS	250
-/* Bounds of the resync sequence. */
+/*
+ * A link is lost only after no handshake succeeded for this long: a remote
+ * on Linux can stall for tens of ms (RT throttling, an IRQ thread late, a
+ * remote stuck in a frame until its 100 ms idle timeout), which is not a
+ * loss. At probe the remote is given longer: its IRQ thread was measured
+ * late by up to 540 ms right after a module load (docs/protocol.md,
+ * "Patience before a loss"). See pbus_resync_locked().
+ */
+#define PBUS_LINK_PATIENCE_MS	250
+#define PBUS_PROBE_PATIENCE_MS	1000
+/* Bounds of the resync sequence and the link-up. */
 #define PBUS_SETTLE_TRIES	8
 #define PBUS_RESYNC_TRIES	3
+#define PBUS_LINK_UP_TRIES	3
 /* The resync's wait for a late answer: spin_us + this (pbus_resync_once()). */
 #define PBUS_RESYNC_GRACE_US	100
 /*
@@ -445,11 +454,27 @@ static int pbus_resync_once(struct pbus *bus)
 	return 0;
 }
 
+/* The link answered just now: a loss needs @ms of silence from here. */
+static void pbus_link_alive(struct pbus *bus, unsigned int ms)
+{
+	bus->link_patience = ktime_add_ms(ktime_get(), ms);
+}
+
+/*
+ * PBUS_RESYNC_TRIES attempts, then more, spaced by a growing sleep, while
+ * the last handshake that worked is less than PBUS_LINK_PATIENCE_MS old
+ * (@link_patience; PBUS_PROBE_PATIENCE_MS from the probe's start):
+ * a link that was fine a moment ago is not given up for a stall of a few
+ * ms (docs/protocol.md, "Abort and resync"). A link already down for
+ * longer gets the PBUS_RESYNC_TRIES only, so a dead remote costs each
+ * later caller what it did before.
+ */
 static int pbus_resync_locked(struct pbus *bus)
 {
-	int i, ret = -ETIMEDOUT;
+	unsigned int i, pause_us = 1000;
+	int ret = -ETIMEDOUT;
 
-	for (i = 0; i < PBUS_RESYNC_TRIES; i++) {
+	for (i = 0; ; i++) {
 		bus->stats.resyncs++;
 		ret = pbus_resync_once(bus);
 		trace_pbus_resync(bus->name, ret);
@@ -460,7 +485,15 @@ static int pbus_resync_locked(struct pbus *bus)
 			bus->xs.link_up = false;
 			return -EINTR;
 		}
+		if (i + 1 < PBUS_RESYNC_TRIES)
+			continue;
+		if (bus->dead || !ktime_before(ktime_get(), bus->link_patience))
+			break;
+		usleep_range(pause_us, 2 * pause_us);
+		pause_us = min(2 * pause_us, 16000U);
 	}
+	if (!ret)
+		pbus_link_alive(bus, PBUS_LINK_PATIENCE_MS);
 	/* A flapping link logs a few losses a minute, and counts them all. */
 	if (ret && bus->xs.link_up) {
 		bus->xstats.link_losses++;
@@ -476,7 +509,7 @@ static int pbus_resync_locked(struct pbus *bus)
  * Resync and read the remote's parameters, its epoch too: write retries
  * carry it (docs/protocol.md, "Exactly once").
  */
-static int pbus_link_up_locked(struct pbus *bus)
+static int pbus_link_up_once(struct pbus *bus)
 {
 	u32 version, window, maxp, epoch;
 	int ret;
@@ -491,6 +524,7 @@ static int pbus_link_up_locked(struct pbus *bus)
 		bus->xs.link_up = false;
 		return -EIO;
 	}
+	pbus_link_alive(bus, PBUS_LINK_PATIENCE_MS);
 	if (version != PBUS_PROTO_VERSION && __ratelimit(&bus->link_rs))
 		dev_warn(bus->dev, "remote speaks protocol %u, we speak %u\n",
 			 version, PBUS_PROTO_VERSION);
@@ -516,6 +550,22 @@ static int pbus_link_up_locked(struct pbus *bus)
 	bus->xs.cur_payload = bus->xs.max_payload;
 	bus->xs.clean_frames = 0;
 	return 0;
+}
+
+/*
+ * The link-up: a read of the parameters that fails after a good resync
+ * (a stall in between) is tried again, from the resync.
+ */
+static int pbus_link_up_locked(struct pbus *bus)
+{
+	int i, ret;
+
+	for (i = 0; i < PBUS_LINK_UP_TRIES; i++) {
+		ret = pbus_link_up_once(bus);
+		if (ret != -EIO || bus->dead)
+			break;
+	}
+	return ret;
 }
 
 static int pbus_xr_to_errno(int r)
@@ -574,8 +624,10 @@ static int pbus_xfer_frame(void *ctx, bool write, u8 tag, u32 addr, u8 *buf,
 	int r;
 
 	r = pbus_frame_once(x->bus, write, addr, buf, len, retry, epoch);
-	if (r == PBUS_XR_OK)
+	if (r == PBUS_XR_OK) {
 		x->done += len;
+		pbus_link_alive(x->bus, PBUS_LINK_PATIENCE_MS);
+	}
 	return r;
 }
 
@@ -1639,17 +1691,14 @@ static int pbus_master_probe(struct platform_device *pdev)
 	if (ret)
 		goto err_put;
 
+	/*
+	 * A remote already listening may take our line setup for a request
+	 * and sit in a frame until its idle timeout, or be slow right after
+	 * its own load: the probe's link-up is patient.
+	 */
 	pbus_lock(bus, false);
+	pbus_link_alive(bus, PBUS_PROBE_PATIENCE_MS);
 	ret = pbus_link_up_locked(bus);
-	if (ret) {
-		/*
-		 * Setting up our lines may have looked like a request to a
-		 * remote that was already listening: it then waits in a frame
-		 * until its idle timeout drops it. Ask again after that.
-		 */
-		msleep(PBUS_PROBE_SETTLE_MS);
-		ret = pbus_link_up_locked(bus);
-	}
 	pbus_unlock(bus);
 	if (ret)
 		dev_info(dev, "remote absent (%d); retrying on first use\n",

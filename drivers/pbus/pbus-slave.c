@@ -105,6 +105,11 @@
  * @idle_timeouts: frames dropped by the idle timeout
  * @resets: RESET line assertions
  * @lost_edges: STROBE edges found by the check timer (their IRQ was lost)
+ * @serves: runs of the IRQ thread or work item that owned the wire
+ * @turns: turnarounds the hard IRQ handler left to the thread, carried out
+ * @turn_max_us: longest wait of one of them for the thread (the host's
+ *	handshake timeout must be above it)
+ * @turns_dropped: left pending until the idle timeout or RESET dropped them
  */
 struct pbus_slave_stats {
 	u64 edges;
@@ -112,6 +117,10 @@ struct pbus_slave_stats {
 	u32 idle_timeouts;
 	u32 resets;
 	u32 lost_edges;
+	u64 serves;
+	u64 turns;
+	u32 turn_max_us;
+	u32 turns_dropped;
 };
 
 /**
@@ -169,6 +178,7 @@ struct pbus_slave_stats {
  *	to the thread
  * @pend_act: see @pend
  * @pend_out: see @pend
+ * @pend_at: when the hard IRQ handler left @pend (for @stats.turn_max_us)
  * @release_pending: the idle timeout or RESET left releasing the lines to
  *	the work or thread
  * @reset_pending: RESET came while a thread owned the wire: the RESET
@@ -230,6 +240,7 @@ struct pbus_slave {
 	ktime_t last_edge;
 	bool wire_busy;
 	bool pend;
+	ktime_t pend_at;
 	enum pbus_slave_action pend_act;
 	u8 pend_out;
 	bool release_pending;
@@ -634,6 +645,7 @@ static irqreturn_t pbus_slave_strobe_irq(int irq, void *data)
 	if (pbus_slave_needs_turn(s, act)) {
 		s->wire_busy = true;
 		s->pend = true;
+		s->pend_at = ktime_get();
 		s->pend_act = act;
 		s->pend_out = out;
 		ret = IRQ_WAKE_THREAD;
@@ -648,6 +660,20 @@ out:
 static irqreturn_t pbus_slave_wake_thread(int irq, void *data)
 {
 	return IRQ_WAKE_THREAD;
+}
+
+/* A turnaround left by the hard IRQ handler was carried out: how late. */
+static void pbus_slave_count_turn(struct pbus_slave *s)
+{
+	unsigned long flags;
+	s64 us;
+
+	raw_spin_lock_irqsave(&s->lock, flags);
+	us = ktime_us_delta(ktime_get(), s->pend_at);
+	s->stats.turns++;
+	if (us > s->stats.turn_max_us)
+		s->stats.turn_max_us = min_t(s64, us, U32_MAX);
+	raw_spin_unlock_irqrestore(&s->lock, flags);
 }
 
 /*
@@ -676,6 +702,7 @@ static bool pbus_slave_thread_step(struct pbus_slave *s, bool count)
 
 	if (pend) {
 		pbus_slave_apply(s, act, out, false);
+		pbus_slave_count_turn(s);
 		return true;
 	}
 	if (rel)
@@ -711,6 +738,7 @@ static void pbus_slave_serve(struct pbus_slave *s, bool poll)
 	mutex_lock(&s->wire_lock);
 	raw_spin_lock_irqsave(&s->lock, flags);
 	s->wire_busy = true;
+	s->stats.serves++;
 	raw_spin_unlock_irqrestore(&s->lock, flags);
 
 	now = ktime_get();
@@ -822,6 +850,8 @@ static void pbus_slave_reset_sm_locked(struct pbus_slave *s)
 	s->irq_enable = 0;
 	s->scratch = 0;
 	pbus_slave_update_irq_locked(s);
+	if (s->pend)
+		s->stats.turns_dropped++;
 	s->pend = false;
 	s->stats.resets++;
 	if (s->ops && s->ops->reset)
@@ -926,6 +956,8 @@ static enum hrtimer_restart pbus_slave_idle_timer(struct hrtimer *t)
 		goto out;
 	}
 	pbus_slave_reset(&s->sm);
+	if (s->pend)
+		s->stats.turns_dropped++;
 	s->pend = false;
 	s->stats.idle_timeouts++;
 	/* The lines are released by the work; the fast path waits for it. */
@@ -1223,6 +1255,10 @@ static int pbus_slave_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "edges %llu\n", st.edges);
 	seq_printf(m, "spurious_edges %llu\n", st.spurious_edges);
 	seq_printf(m, "lost_edges %u\n", st.lost_edges);
+	seq_printf(m, "serves %llu\n", st.serves);
+	seq_printf(m, "turns %llu\n", st.turns);
+	seq_printf(m, "turn_max_us %u\n", st.turn_max_us);
+	seq_printf(m, "turns_dropped %u\n", st.turns_dropped);
 	seq_printf(m, "gpio_errors %d\n", atomic_read(&s->gpio_errors));
 	return 0;
 }

@@ -16,10 +16,18 @@ assert_eq() {
 	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1 (expected '$2', got '$3')"; fi
 }
 
-# assert_cmd DESC CMD...: ok when CMD succeeds
+# assert_cmd DESC CMD...: ok when CMD succeeds; on failure the last lines
+# CMD printed go to the log as diag lines (a CI log is all a later reader has)
 assert_cmd() {
 	d=$1; shift
-	if "$@" >/dev/null 2>&1; then ok "$d"; else not_ok "$d ($* failed)"; fi
+	T_OUT=$(mktemp /tmp/pbus-cmd.XXXXXX) || T_OUT=/dev/null
+	if "$@" >"$T_OUT" 2>&1; then
+		ok "$d"
+	else
+		not_ok "$d ($* failed)"
+		[ "$T_OUT" = /dev/null ] || tail -n 5 "$T_OUT" | sed 's/^/#   /'
+	fi
+	[ "$T_OUT" = /dev/null ] || rm -f "$T_OUT"
 }
 
 # find_tool NAME: print the path of the executable NAME: in PATH, next to the
@@ -54,6 +62,12 @@ skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 
 # finish: print the plan, unload what load_modules loaded, exit 1 on failure
 finish() {
+	# A failed test leaves its kernel log behind for the reader of the CI log.
+	if [ "$T_FAILED" -gt 0 ]; then
+		diag "kernel log since the test's last mark (last 40 lines):"
+		if [ -n "$T_MARK" ]; then dmesg_since; else dmesg; fi |
+			tail -n 40 | sed 's/^/#   /'
+	fi
 	[ -z "$T_LOADED" ] || unload_modules
 	echo "1..$T_N"
 	[ "$T_FAILED" -eq 0 ]
