@@ -1425,6 +1425,7 @@ static int pbus_info_show(struct seq_file *s, void *unused)
 	seq_printf(s, "spin_us %u\n", bus->spin_us);
 	seq_printf(s, "timeout_us %u\n", bus->timeout_us);
 	seq_printf(s, "retries %u\n", bus->xs.retries);
+	seq_printf(s, "link_patience_ms %u\n", PBUS_LINK_PATIENCE_MS);
 	seq_printf(s, "epoch 0x%08x\n", bus->xs.epoch);
 	seq_printf(s, "irq %d\n", bus->irq);
 	seq_printf(s, "reset_line %u\n", !!bus->reset);

@@ -206,11 +206,13 @@ fault_round "a) set_multiple" "$BYTES" "$SECS" "$(scaled 8)"
 tmo=$(sed -n 's/^timeout_us //p' "$BUSDBG/info")
 ret=$(sed -n 's/^retries //p' "$BUSDBG/info")
 spin=$(sed -n 's/^spin_us //p' "$BUSDBG/info")
+pat=$(sed -n 's/^link_patience_ms //p' "$BUSDBG/info")
 # docs/protocol.md "Failure time bound": a frame-sized transfer gives up within
-# (R + 1) * 2T + R * 3 * (W + 4T + 8 * (S + 50 us)) (+ time on the wire), where
-# W = min(T, S + 100 us) is the resync's grace for a late answer
+# (R + 1) * 2T + R * 3 * (W + 4T + 8 * (S + 50 us)) + P (+ time on the wire), where
+# W = min(T, S + 100 us) is the resync's grace for a late answer and P the
+# patience of a link that worked a moment ago
 grace=$((spin + 100 < tmo ? spin + 100 : tmo))
-bound_us=$(( (ret + 1) * 2 * tmo + ret * 3 * (grace + 4 * tmo + 8 * (spin + 50)) ))
+bound_us=$(( (ret + 1) * 2 * tmo + ret * 3 * (grace + 4 * tmo + 8 * (spin + 50)) + ${pat:-0} * 1000 ))
 bound_ms=$(( bound_us / 1000 + SLACK_MS ))
 diag "b) timeout_us=$tmo retries=$ret spin_us=$spin: bound $((bound_us / 1000)) ms + $SLACK_MS ms slack"
 baddr=4096
