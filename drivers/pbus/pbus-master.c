@@ -51,11 +51,11 @@
  * A link is lost only after no handshake succeeded for this long: a remote
  * on Linux can stall for tens of ms (RT throttling, an IRQ thread late, a
  * remote stuck in a frame until its 100 ms idle timeout), which is not a
- * loss. At probe the remote is given longer: its IRQ thread was measured
- * late by up to 540 ms right after a module load (docs/protocol.md,
- * "Patience before a loss"). See pbus_resync_locked().
+ * loss: its IRQ thread was measured late by up to 540 ms right after a
+ * module load (docs/protocol.md, "Patience before a loss"). The probe gets
+ * the same from its start. See pbus_resync_locked().
  */
-#define PBUS_LINK_PATIENCE_MS	250
+#define PBUS_LINK_PATIENCE_MS	1000
 #define PBUS_PROBE_PATIENCE_MS	1000
 /* Bounds of the resync sequence and the link-up. */
 #define PBUS_SETTLE_TRIES	8
