@@ -94,7 +94,7 @@ struct pbus_xstats {
  * @window_clamped: a larger one was reported (and logged) once
  * @link_rs: ratelimit of the link's messages (losses, bad parameters)
  * @link_patience: a resync keeps trying until then: PBUS_LINK_PATIENCE_MS
- *	after a frame, resync or link-up last worked (longer from the probe)
+ *	after a frame, resync or link-up last worked, or the probe started
  * @scratch: buffer for pbus_master_read()
  * @stats: counters, under @lock
  * @xstats: more counters, debugfs only, under @lock

@@ -48,15 +48,14 @@
 /* Link losses and link-up complaints logged per minute (flapping links). */
 #define PBUS_LINK_LOG_BURST	5
 /*
- * A link is lost only after no handshake succeeded for this long: a remote
- * on Linux can stall for tens of ms (RT throttling, an IRQ thread late, a
- * remote stuck in a frame until its 100 ms idle timeout), which is not a
- * loss: its IRQ thread was measured late by up to 540 ms right after a
- * module load (docs/protocol.md, "Patience before a loss"). The probe gets
- * the same from its start. See pbus_resync_locked().
+ * A link is lost, or a remote absent at probe, only after no handshake
+ * succeeded for this long: a remote on Linux can stall for tens of ms (RT
+ * throttling, an IRQ thread late, a remote stuck in a frame until its
+ * 100 ms idle timeout), which is not a loss: its IRQ thread was measured
+ * late by up to 540 ms right after a module load (docs/protocol.md,
+ * "Patience before a loss"). See pbus_resync_locked().
  */
 #define PBUS_LINK_PATIENCE_MS	1000
-#define PBUS_PROBE_PATIENCE_MS	1000
 /* Bounds of the resync sequence and the link-up. */
 #define PBUS_SETTLE_TRIES	8
 #define PBUS_RESYNC_TRIES	3
@@ -454,16 +453,16 @@ static int pbus_resync_once(struct pbus *bus)
 	return 0;
 }
 
-/* The link answered just now: a loss needs @ms of silence from here. */
-static void pbus_link_alive(struct pbus *bus, unsigned int ms)
+/* The link answered just now (or the probe starts): patience from here. */
+static void pbus_link_alive(struct pbus *bus)
 {
-	bus->link_patience = ktime_add_ms(ktime_get(), ms);
+	bus->link_patience = ktime_add_ms(ktime_get(), PBUS_LINK_PATIENCE_MS);
 }
 
 /*
  * PBUS_RESYNC_TRIES attempts, then more, spaced by a growing sleep, while
- * the last handshake that worked is less than PBUS_LINK_PATIENCE_MS old
- * (@link_patience; PBUS_PROBE_PATIENCE_MS from the probe's start):
+ * the last handshake that worked, or the probe's start, is less than
+ * PBUS_LINK_PATIENCE_MS old (@link_patience):
  * a link that was fine a moment ago is not given up for a stall of a few
  * ms (docs/protocol.md, "Abort and resync"). A link already down for
  * longer gets the PBUS_RESYNC_TRIES only, so a dead remote costs each
@@ -493,7 +492,7 @@ static int pbus_resync_locked(struct pbus *bus)
 		pause_us = min(2 * pause_us, 16000U);
 	}
 	if (!ret)
-		pbus_link_alive(bus, PBUS_LINK_PATIENCE_MS);
+		pbus_link_alive(bus);
 	/* A flapping link logs a few losses a minute, and counts them all. */
 	if (ret && bus->xs.link_up) {
 		bus->xstats.link_losses++;
@@ -524,7 +523,7 @@ static int pbus_link_up_once(struct pbus *bus)
 		bus->xs.link_up = false;
 		return -EIO;
 	}
-	pbus_link_alive(bus, PBUS_LINK_PATIENCE_MS);
+	pbus_link_alive(bus);
 	if (version != PBUS_PROTO_VERSION && __ratelimit(&bus->link_rs))
 		dev_warn(bus->dev, "remote speaks protocol %u, we speak %u\n",
 			 version, PBUS_PROTO_VERSION);
@@ -626,7 +625,7 @@ static int pbus_xfer_frame(void *ctx, bool write, u8 tag, u32 addr, u8 *buf,
 	r = pbus_frame_once(x->bus, write, addr, buf, len, retry, epoch);
 	if (r == PBUS_XR_OK) {
 		x->done += len;
-		pbus_link_alive(x->bus, PBUS_LINK_PATIENCE_MS);
+		pbus_link_alive(x->bus);
 	}
 	return r;
 }
@@ -1698,7 +1697,7 @@ static int pbus_master_probe(struct platform_device *pdev)
 	 * its own load: the probe's link-up is patient.
 	 */
 	pbus_lock(bus, false);
-	pbus_link_alive(bus, PBUS_PROBE_PATIENCE_MS);
+	pbus_link_alive(bus);
 	ret = pbus_link_up_locked(bus);
 	pbus_unlock(bus);
 	if (ret)
