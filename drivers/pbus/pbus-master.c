@@ -486,7 +486,7 @@ static int pbus_resync_locked(struct pbus *bus)
 		}
 		if (i + 1 < PBUS_RESYNC_TRIES)
 			continue;
-		if (bus->dead || !ktime_before(ktime_get(), bus->link_patience))
+		if (!ktime_before(ktime_get(), bus->link_patience))
 			break;
 		usleep_range(pause_us, 2 * pause_us);
 		pause_us = min(2 * pause_us, 16000U);
@@ -561,7 +561,7 @@ static int pbus_link_up_locked(struct pbus *bus)
 
 	for (i = 0; i < PBUS_LINK_UP_TRIES; i++) {
 		ret = pbus_link_up_once(bus);
-		if (ret != -EIO || bus->dead)
+		if (ret != -EIO)
 			break;
 	}
 	return ret;
